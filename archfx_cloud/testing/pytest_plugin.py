@@ -1,0 +1,1 @@
+"""pytest fixtures: the local server harness and the ArchFX emulator (pytest11 entry point)."""

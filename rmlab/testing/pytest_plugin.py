@@ -1,0 +1,1 @@
+"""pytest fixtures for the rmlab emulator (registered through the pytest11 entry point)."""
