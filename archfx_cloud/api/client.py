@@ -57,6 +57,9 @@ class RestClient:
       every request.
     * ``error_hook(response) -> exception | None`` – consulted on every response before the
       status mapping, for services that report errors in headers or bodies.
+
+    Requests to URLs outside ``base_url`` (e.g. presigned storage links) are sent without the
+    client's credentials unless ``auth=`` is passed for that call.
     """
 
     resource_class = Resource
@@ -184,6 +187,11 @@ class RestClient:
         rewindable = transfer.is_rewindable(payload, start)
         may_retry = rewindable and policy.allows(method, retry_safe)
         call_auth = self.auth if auth is UNSET else auth
+        if auth is UNSET and not url.startswith(self.base_url):
+            # A URL elsewhere (a presigned object-store link): never hand it our credentials.
+            call_auth = None
+            if "Authorization" in self.session.headers:
+                hdrs.setdefault("Authorization", None)  # type: ignore[arg-type]
         refresh_statuses = getattr(call_auth, "refresh_statuses", ())
         call_timeout = self.timeout if timeout is UNSET else timeout
         proxies = self.proxies_for(url)
