@@ -1,0 +1,119 @@
+"""Streaming downloads (atomic, resumable, verified) and uploads (streamed, with progress)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+import pytest
+
+from archfx_cloud.api.client import RestClient
+from archfx_cloud.api.exceptions import ChecksumMismatchError, HttpNotFoundError, TransferError
+from archfx_cloud.api.retry import RetryPolicy
+from archfx_cloud.testing.demo import DemoApp, blob_sha256
+from archfx_cloud.testing.faults import FaultInjector
+from archfx_cloud.testing.server import LocalServer
+
+MiB = 1024 * 1024
+
+
+def _blob_requests(environ):
+    return environ["PATH_INFO"].startswith("/blob/")
+
+
+def test_interrupted_200_mib_download_resumes_with_the_right_sha256(tmp_path, sleeps):
+    size = 200 * MiB
+    injector = FaultInjector(DemoApp(), schedule=["truncate", "truncate", None], only=_blob_requests,
+                             truncate_fraction=0.4)
+    seen = []
+    with LocalServer(injector) as server, RestClient(server.url, retries=RetryPolicy(sleep=sleeps)) as c:
+        dest = tmp_path / "blob.bin"
+        c.blob(size).download(dest, checksum=f"sha256:{blob_sha256(size)}",
+                              progress=lambda done, total: seen.append((done, total)))
+    assert dest.stat().st_size == size
+    assert injector.stats["truncate"] == 2
+    assert seen[-1] == (size, size)
+    assert [p.name for p in tmp_path.iterdir()] == ["blob.bin"]
+
+
+def test_download_that_fails_for_good_leaves_nothing(tmp_path, sleeps):
+    injector = FaultInjector(DemoApp(), schedule=["truncate"], only=_blob_requests)
+    with LocalServer(injector) as server, RestClient(server.url, retries=RetryPolicy(sleep=sleeps)) as c:
+        with pytest.raises(TransferError):
+            c.blob(3 * MiB).download(tmp_path / "x.bin", max_resumes=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_download_keeps_the_previous_file(tmp_path, client):
+    dest = tmp_path / "keep.bin"
+    dest.write_bytes(b"previous")
+    with pytest.raises(HttpNotFoundError):
+        client.nothing.here.download(dest)
+    with pytest.raises(ChecksumMismatchError):
+        client.blob(1000).download(dest, checksum="sha256:" + "0" * 64)
+    assert dest.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.bin"]
+
+
+def test_download_to_a_file_object_and_md5(client):
+    buffer = io.BytesIO()
+    data_md5 = hashlib.md5(bytes(range(256)) * 40).hexdigest()
+    client.blob(10240).download(buffer, checksum=("md5", data_md5))
+    assert buffer.getvalue() == bytes(range(256)) * 40
+
+
+def test_download_into_a_missing_directory_is_a_clear_error(client, tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        client.blob(10).download(tmp_path / "no" / "such" / "dir.bin")
+
+
+def test_bad_checksum_spec(client, tmp_path):
+    with pytest.raises(ValueError):
+        client.blob(10).download(tmp_path / "a", checksum="nonsense")
+    with pytest.raises(ValueError):
+        client.blob(10).download(tmp_path / "a", checksum="whirl:abc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_streamed_multipart_upload_from_path_with_progress(client, tmp_path):
+    path = tmp_path / "up.bin"
+    payload = os.urandom(3 * MiB + 17)
+    path.write_bytes(payload)
+    progress = []
+    answer = client.sink.upload(path, fields={"kind": "test"}, progress=lambda d, t: progress.append((d, t)))
+    assert answer == {"size": len(payload), "sha256": hashlib.sha256(payload).hexdigest(), "filename": "up.bin",
+                      "fields": {"kind": ["test"]}, "multipart": True}
+    assert progress[-1][0] == progress[-1][1] and len(progress) > 3
+
+
+def test_raw_upload_from_file_object(client):
+    payload = os.urandom(MiB)
+    answer = client.sink.upload(io.BytesIO(payload), multipart=False, method="PUT")
+    assert answer["size"] == MiB and answer["sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+def test_upload_tuple_form_and_quoting(client):
+    answer = client.sink.upload(('we"ird\nname.mp', io.BytesIO(b"abc")))
+    assert answer["size"] == 3 and answer["filename"] == 'we"ird%0Aname.mp'  # the quote survives, the newline cannot break the header
+
+
+def test_upload_errors_are_clear(client, tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        client.sink.upload(tmp_path / "missing.bin")
+    with pytest.raises(TypeError, match="binary"):
+        client.sink.upload(io.StringIO("text"))
+    with pytest.raises(TypeError):
+        client.sink.upload(12345)
+
+
+def test_upload_memory_stays_bounded(client, tmp_path):
+    import tracemalloc
+    path = tmp_path / "big.bin"
+    with open(path, "wb") as fh:
+        fh.truncate(64 * MiB)
+    tracemalloc.start()
+    answer = client.sink.upload(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert answer["size"] == 64 * MiB
+    assert peak < 8 * MiB
