@@ -182,3 +182,10 @@ def error_for_status(response: requests.Response, content: Any, method: str, url
     if summary:
         message += f" ({summary})"
     return cls(message, response=response, content=content, method=method, url=masked, status_code=status)
+
+
+#: ``requests``' own classes, re-exported for service packages that keep an upstream contract
+#: (``except requests.HTTPError``, ``-> requests.Response``) without importing ``requests``
+#: themselves: subclass ``RequestsHTTPError`` next to a core class, annotate with ``RequestsResponse``.
+RequestsHTTPError = requests.exceptions.HTTPError
+RequestsResponse = requests.Response
