@@ -128,7 +128,7 @@ class OAuth2ClientCredentials(RefreshingAuth):
     def __init__(self, token_url: str, client_id: str, client_secret: str, scope: Optional[str] = None,
                  min_validity: float = 10.0, auth_method: str = "client_secret_post",
                  session: Optional[requests.Session] = None, timeout: Tuple[float, float] = (10.0, 30.0),
-                 verify: Union[bool, str] = True, extra: Optional[dict] = None) -> None:
+                 verify: Union[bool, str] = True, extra: Optional[dict] = None, retries: Any = None) -> None:
         if auth_method not in ("client_secret_post", "client_secret_basic"):
             raise ImproperlyConfigured(f"unknown client auth method {auth_method!r}")
         super().__init__(None, refresh=None, prefix="Bearer")
@@ -142,18 +142,21 @@ class OAuth2ClientCredentials(RefreshingAuth):
         self.verify = verify
         self.extra = dict(extra or {})
         self._session = session
+        self.retries = retries
+        self._client: Any = None
         self._expires_at = 0.0
         self.fetch_count = 0
 
-    def _http(self) -> requests.Session:
-        if self._session is None:
-            self._session = requests.Session()
-        return self._session
+    def _http(self) -> Any:
+        """The token endpoint is called through the same pipeline (timeouts, retries, errors)."""
+        if self._client is None:
+            from .client import RestClient
+            self._client = RestClient(self.token_url, timeout=self.timeout, verify=self.verify,
+                                      session=self._session, body_format="form", retries=self.retries)
+        return self._client
 
     def fetch_token(self) -> Tuple[str, float]:
-        """POST the grant; returns ``(access_token, expires_in)``."""
-        from .exceptions import error_for_status
-        from .codecs import decode_leniently
+        """POST the grant (safe to retry: it creates nothing); returns ``(access_token, expires_in)``."""
         form = {"grant_type": "client_credentials", **self.extra}
         if self.scope:
             form["scope"] = self.scope
@@ -162,12 +165,12 @@ class OAuth2ClientCredentials(RefreshingAuth):
             form.update(client_id=self.client_id, client_secret=self._client_secret)
         else:
             auth = HTTPBasicAuth(self.client_id, self._client_secret)
-        response = self._http().post(self.token_url, data=form, auth=auth, timeout=self.timeout, verify=self.verify)
+        response = self._http().send("POST", self.token_url, data=form, auth=auth, retry_safe=True)
         self.fetch_count += 1
-        content = decode_leniently(response)
-        error = error_for_status(response, content, "POST", self.token_url)
-        if error is not None:
-            raise error
+        try:
+            content = response.json()
+        except ValueError:
+            content = None
         if not isinstance(content, dict) or not content.get("access_token"):
             raise HttpServerError(f"token endpoint {self.token_url} returned no access_token",
                                   response=response, content=None, method="POST", url=self.token_url)
