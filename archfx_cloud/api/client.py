@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import uuid
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
 
 import requests
@@ -182,7 +181,7 @@ class RestClient:
         payload = self._prepare_body(data, body, body_format, files, hdrs)
         policy = self.retry if retries is UNSET else as_policy(retries, self.retry)
         if retry_safe and method not in policy.methods and "Idempotency-Key" not in hdrs:
-            hdrs["Idempotency-Key"] = uuid.uuid4().hex
+            hdrs["Idempotency-Key"] = os.urandom(16).hex()
         start = transfer.body_start(payload)
         rewindable = transfer.is_rewindable(payload, start)
         may_retry = rewindable and policy.allows(method, retry_safe)

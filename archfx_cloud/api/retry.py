@@ -8,8 +8,7 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable, FrozenSet, Optional, Tuple, Union
+from typing import Any, Callable, FrozenSet, Iterable, Optional, Tuple, Union
 
 import requests
 
@@ -17,7 +16,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
-@dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with jitter, honouring ``Retry-After`` (seconds or HTTP-date).
 
@@ -26,17 +24,34 @@ class RetryPolicy:
     a server hint (``Retry-After``, ``RateLimit-Reset``) replaces it, capped at ``retry_after_max``.
     """
 
-    total: int = 3
-    backoff_factor: float = 0.25
-    backoff_max: float = 20.0
-    statuses: FrozenSet[int] = RETRY_STATUSES
-    methods: FrozenSet[str] = IDEMPOTENT_METHODS
-    retry_after_max: float = 60.0
-    hint_headers: Tuple[str, ...] = ("Retry-After", "RateLimit-Reset")
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    __slots__ = ("total", "backoff_factor", "backoff_max", "statuses", "methods", "retry_after_max",
+                 "hint_headers", "sleep")
+
+    def __init__(self, total: int = 3, backoff_factor: float = 0.25, backoff_max: float = 20.0,
+                 statuses: Iterable[int] = RETRY_STATUSES, methods: Iterable[str] = IDEMPOTENT_METHODS,
+                 retry_after_max: float = 60.0, hint_headers: Tuple[str, ...] = ("Retry-After", "RateLimit-Reset"),
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.total = total
+        self.backoff_factor = backoff_factor
+        self.backoff_max = backoff_max
+        self.statuses: FrozenSet[int] = frozenset(statuses)
+        self.methods: FrozenSet[str] = frozenset(m.upper() for m in methods)
+        self.retry_after_max = retry_after_max
+        self.hint_headers = tuple(hint_headers)
+        self.sleep = sleep
+
+    def replace(self, **changes: Any) -> "RetryPolicy":
+        """A copy with some settings changed (policies are treated as immutable)."""
+        settings = {name: getattr(self, name) for name in self.__slots__}
+        settings.update(changes)
+        return RetryPolicy(**settings)
 
     def with_total(self, total: int) -> "RetryPolicy":
-        return replace(self, total=total)
+        return self.replace(total=total)
+
+    def __repr__(self) -> str:
+        return (f"RetryPolicy(total={self.total}, backoff_factor={self.backoff_factor}, "
+                f"statuses={sorted(self.statuses)}, methods={sorted(self.methods)})")
 
     def allows(self, method: str, retry_safe: bool) -> bool:
         return retry_safe or method.upper() in self.methods
@@ -101,7 +116,7 @@ def as_policy(retries: Union[None, int, RetryPolicy, object], default: RetryPoli
     total = getattr(retries, "total", None)
     if total is not None:  # urllib3.util.Retry
         statuses = getattr(retries, "status_forcelist", None) or default.statuses
-        return replace(default, total=int(total or 0),
+        return default.replace(total=int(total or 0),
                        backoff_factor=float(getattr(retries, "backoff_factor", default.backoff_factor) or 0),
                        statuses=frozenset(statuses))
     raise TypeError(f"retries must be an int, a RetryPolicy or a urllib3 Retry, not {type(retries).__name__}")

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import mimetypes
 import os
-import tempfile
-import uuid
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import requests
@@ -36,16 +32,19 @@ _DROPPED = (requests.exceptions.ChunkedEncodingError, requests.exceptions.Connec
 
 
 # --------------------------------------------------------------------------- upload bodies
-@dataclass
 class OpenedSource:
     """An upload source resolved to a readable binary file object."""
 
-    fileobj: BinaryIO
-    filename: str
-    content_type: str
-    size: int
-    start: int
-    owned: bool
+    __slots__ = ("fileobj", "filename", "content_type", "size", "start", "owned")
+
+    def __init__(self, fileobj: BinaryIO, filename: str, content_type: str, size: int, start: int,
+                 owned: bool) -> None:
+        self.fileobj = fileobj
+        self.filename = filename
+        self.content_type = content_type
+        self.size = size
+        self.start = start
+        self.owned = owned
 
     def close(self) -> None:
         if self.owned:
@@ -101,7 +100,9 @@ def open_source(source: Source, filename: Optional[str] = None, content_type: Op
     except (AttributeError, OSError, io.UnsupportedOperation):
         raise TypeError("upload file objects must be seekable so that retries can rewind them") from None
     size = _remaining_size(fileobj, start)
-    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if not content_type:
+        import mimetypes  # only uploads need it; kept off the import path
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     return OpenedSource(fileobj, filename, content_type, size, start, owned)
 
 
@@ -199,7 +200,7 @@ class MultipartStream(_Segments):
 
     def __init__(self, fields: Any = None, files: Sequence[Tuple[str, OpenedSource]] = (),
                  progress: Optional[Progress] = None, boundary: Optional[str] = None) -> None:
-        self.boundary = boundary or uuid.uuid4().hex
+        self.boundary = boundary or os.urandom(16).hex()
         self.content_type = f"multipart/form-data; boundary={self.boundary}"
         dash = f"--{self.boundary}\r\n".encode()
         segments: List[Union[bytes, Tuple[BinaryIO, int, int]]] = []
@@ -305,6 +306,7 @@ def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *,
         directory = os.path.dirname(os.path.abspath(final_path))
         if not os.path.isdir(directory):
             raise FileNotFoundError(f"download directory {directory!r} does not exist")
+        import tempfile  # only downloads to a path need it; kept off the import path
         fd, tmp_path = tempfile.mkstemp(prefix=f".{os.path.basename(final_path)}.", suffix=".part", dir=directory)
         out: BinaryIO = os.fdopen(fd, "wb")
         start_pos = 0
