@@ -28,29 +28,21 @@ def server_process(target: str) -> Iterator[str]:
 
 
 
-def run_python(code: str) -> Tuple[float, float, str]:
-    """Run Python ``code`` in a fresh interpreter, measuring its peak RSS exactly (wait4)."""
-    began = time.perf_counter()
-    proc = subprocess.Popen([PY, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - began
-    out = proc.stdout.read().decode()  # type: ignore[union-attr]
-    err = proc.stderr.read().decode()  # type: ignore[union-attr]
-    if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(f"child failed: {err[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, out
-
-
 def run_cmd(cmd: Sequence[str]) -> Tuple[float, float, str]:
-    """Like :func:`run_python` for any command."""
+    """Run ``cmd``; return (wall seconds, its peak RSS in MiB measured exactly with wait4, stdout)."""
     began = time.perf_counter()
     proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
     out = proc.stdout.read().decode()  # type: ignore[union-attr]
     if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        raise RuntimeError(f"{' '.join(cmd)[:200]} failed: {proc.stderr.read().decode()[-3000:]}")  # type: ignore[union-attr]
     return wall, usage.ru_maxrss / 1024, out
+
+
+def run_python(code: str) -> Tuple[float, float, str]:
+    """Run Python ``code`` in a fresh interpreter; see :func:`run_cmd`."""
+    return run_cmd([PY, "-c", code])
 
 
 def median(values: List[float]) -> float:
