@@ -1,0 +1,1 @@
+"""Storage provider clients used by :class:`oscar_python.storage.Storage`."""

@@ -1,0 +1,168 @@
+"""Amazon S3 (and, through :class:`~oscar_python._providers._minio.Minio`, MinIO) via boto3.
+
+Paths are ``bucket/key-or-prefix``. Uploads treat the remote path as a folder (upstream):
+``upload_file("in/img.png", "bkt/inputs")`` writes ``bkt/inputs/img.png``. Downloads go
+into ``local_path`` when it is a directory (upstream), or to ``local_path`` itself, through a
+temporary file renamed only when complete. Listings walk every page (no 1,000-key limit).
+Transfers stream with bounded memory (multipart chunks of ``CHUNK`` bytes, ``CONCURRENCY``
+threads) and report progress.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from typing import Any, Dict, Iterator, Optional, Tuple
+
+from archfx_cloud.api.progress import Progress
+
+from ..exceptions import StorageError, StorageTransferError
+from ._providers_base import StorageProvider, local_target, progress_name, split_remote
+
+log = logging.getLogger("oscar_python")
+
+CHUNK = 8 * 1024 * 1024
+CONCURRENCY = 4
+
+
+def _boto3() -> Any:
+    try:
+        import boto3
+    except ImportError as exc:  # pragma: no cover - boto3 is in the 's3' extra
+        raise StorageError("S3 and MinIO storage need boto3: pip install 'remote-service-clients[s3]'") from exc
+    return boto3
+
+
+def _boto_errors() -> tuple:
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+    return (ClientError, BotoCoreError, Boto3Error)
+
+
+class S3(StorageProvider):
+    """``s3.<name>``: credentials ``access_key``, ``secret_key``, ``region``."""
+
+    TYPE = "s3"
+
+    def __init__(self, name: str, credentials: dict) -> None:
+        super().__init__(name, credentials)
+        self.client = self._make_client()
+
+    def _client_kwargs(self) -> Dict[str, Any]:
+        creds = self.credentials
+        kwargs: Dict[str, Any] = {"region_name": creds.get("region") or None,
+                                  "aws_access_key_id": creds.get("access_key") or None,
+                                  "aws_secret_access_key": creds.get("secret_key") or None}
+        return kwargs
+
+    def _make_client(self) -> Any:
+        boto3 = _boto3()
+        from botocore.config import Config
+        config = Config(retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=CONCURRENCY * 2)
+        return boto3.client("s3", config=config, **self._client_kwargs())
+
+    def _transfer_config(self) -> Any:
+        from boto3.s3.transfer import TransferConfig
+        return TransferConfig(multipart_threshold=CHUNK, multipart_chunksize=CHUNK, max_concurrency=CONCURRENCY,
+                              io_chunksize=256 * 1024, max_io_queue=16)
+
+    def _fail(self, what: str, exc: BaseException, cls: type = StorageError) -> StorageError:
+        return cls(f"{self.provider_id}: {what} failed: {exc}")
+
+    # ------------------------------------------------------------------ listing
+    def iter_files(self, path: str = "") -> Iterator[Dict[str, Any]]:
+        """Every object under ``bucket/prefix`` (``list_objects_v2`` entries), page by page."""
+        bucket, prefix = split_remote(path)
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for page in pages:
+                yield from page.get("Contents") or []
+        except _boto_errors() as exc:
+            raise self._fail(f"listing {path!r}", exc) from exc
+
+    def list_files_from_path(self, path: str = "") -> Dict[str, Any]:
+        """A ``list_objects``-shaped dict whose ``Contents`` holds *every* key under the path."""
+        bucket, prefix = split_remote(path)
+        contents = list(self.iter_files(path))
+        return {"Name": bucket, "Prefix": prefix, "Contents": contents, "KeyCount": len(contents),
+                "IsTruncated": False}
+
+    # ------------------------------------------------------------------ transfers
+    @staticmethod
+    def upload_key(local_path: str, remote_path: str) -> Tuple[str, str]:
+        bucket, folder = split_remote(remote_path)
+        name = os.path.basename(os.fspath(local_path))
+        return bucket, f"{folder.strip('/')}/{name}" if folder.strip("/") else name
+
+    def upload_file(self, local_path: str, remote_path: str, progress: Any = None) -> None:
+        bucket, key = self.upload_key(local_path, remote_path)
+        size = os.path.getsize(local_path)
+        with Progress(progress, size, description=progress_name(local_path)) as meter:
+            try:
+                self.client.upload_file(os.fspath(local_path), bucket, key, Config=self._transfer_config(),
+                                        Callback=meter.update)
+            except _boto_errors() as exc:
+                raise self._fail(f"upload of {local_path!r} to {bucket}/{key}", exc, StorageTransferError) from exc
+        log.debug("%s: uploaded %s to %s/%s", self.provider_id, local_path, bucket, key)
+
+    def upload_fileobj(self, fileobj: Any, remote_key: str, progress: Any = None, size: Optional[int] = None) -> None:
+        """Stream a binary file object to the full key ``bucket/key``."""
+        bucket, key = split_remote(remote_key)
+        with Progress(progress, size, description=progress_name(key)) as meter:
+            try:
+                self.client.upload_fileobj(fileobj, bucket, key, Config=self._transfer_config(),
+                                           Callback=meter.update)
+            except _boto_errors() as exc:
+                raise self._fail(f"upload to {bucket}/{key}", exc, StorageTransferError) from exc
+
+    def download_file(self, local_path: str, remote_path: str, progress: Any = None) -> str:
+        bucket, key = split_remote(remote_path)
+        target = local_target(local_path, remote_path)
+        directory = os.path.dirname(os.path.abspath(target))
+        try:
+            size = self.client.head_object(Bucket=bucket, Key=key).get("ContentLength")
+        except _boto_errors() as exc:
+            raise self._fail(f"download of {bucket}/{key}", exc, StorageTransferError) from exc
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as out, Progress(progress, size, description=progress_name(key)) as meter:
+                self.client.download_fileobj(bucket, key, out, Config=self._transfer_config(), Callback=meter.update)
+            os.replace(tmp, target)
+            tmp = ""
+        except _boto_errors() as exc:
+            raise self._fail(f"download of {bucket}/{key}", exc, StorageTransferError) from exc
+        finally:
+            if tmp:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
+        log.debug("%s: downloaded %s/%s to %s", self.provider_id, bucket, key, target)
+        return target
+
+    def delete_file(self, remote_path: str) -> None:
+        bucket, key = split_remote(remote_path)
+        try:
+            self.client.delete_object(Bucket=bucket, Key=key)
+        except _boto_errors() as exc:
+            raise self._fail(f"deleting {bucket}/{key}", exc) from exc
+
+    def upload_url(self, url: str, remote_path: str, progress: Any = None) -> None:
+        """Copy what ``url`` serves to the full key ``bucket/key``, streamed (upstream helper)."""
+        from urllib.parse import urlsplit
+
+        from archfx_cloud.api.client import RestClient
+        parts = urlsplit(url)
+        with RestClient(f"{parts.scheme}://{parts.netloc}", timeout=(5, 60)) as http:
+            response = http.send("GET", url, stream=True, auth=None)
+            try:
+                size = response.headers.get("Content-Length")
+                bucket, key = split_remote(remote_path)
+                extra = {"ContentType": response.headers["Content-Type"]} if "Content-Type" in response.headers else {}
+                with Progress(progress, int(size) if size else None, description=progress_name(key)) as meter:
+                    self.client.upload_fileobj(response.raw, bucket, key, ExtraArgs=extra,
+                                               Config=self._transfer_config(), Callback=meter.update)
+            except _boto_errors() as exc:
+                raise self._fail(f"copy of {url} to {remote_path}", exc, StorageTransferError) from exc
+            finally:
+                response.close()
