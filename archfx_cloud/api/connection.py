@@ -302,7 +302,8 @@ class Api:
                 or "username" not in content:
             logger.error("Login failed: %s %s", response.status_code, _describe_body(response, password))
             return False
-        self.set_token({"token": content["jwt"]})
+        # A JWT never goes under the DRF "token" prefix (e.g. after an .ini token was refused).
+        self.set_token({"token": content["jwt"]}, token_type=DEFAULT_TOKEN_TYPE if self.token_type == "token" else None)
         self.refresh_token_data = content.get("jwt_refresh_token") or None
         self.username = content["username"]
         return True

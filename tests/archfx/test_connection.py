@@ -445,3 +445,11 @@ def test_verify_false_holds_with_requests_ca_bundle_set(tls_emulator, monkeypatc
     assert api.session.verify is False
     assert api.login(email=emu.email, password=emu.password)  # upstream: SSLError from the env bundle
     assert api.org.get()["count"] == 0
+
+
+def test_login_after_a_drf_token_uses_the_jwt_prefix(archfx_emulator: ArchFxEmulator) -> None:
+    api = Api(archfx_emulator.url, token_type="token")
+    api.set_token("refused-drf-token")
+    assert api.login(email=archfx_emulator.email, password=archfx_emulator.password)
+    assert api.token_type == "jwt" and api.session.headers["Authorization"] == f"jwt {api.token}"
+    assert api.org.get()["count"] == 0
