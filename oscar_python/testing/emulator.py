@@ -271,7 +271,10 @@ class OscarApp:
         if endpoint in ("run", "job"):
             caller = self.invoker(request, args["svc"])
             return getattr(self, f"on_{endpoint}")(request, caller, **args), caller.user
-        caller = self.system_caller(request, basic_only=self._basic_only(endpoint, request))
+        if endpoint == "own_quota":  # the caller's own quota: OIDC users only
+            caller = self.system_caller(request, bearer_only=True)
+        else:
+            caller = self.system_caller(request, basic_only=self._basic_only(endpoint, request))
         return getattr(self, f"on_{endpoint}")(request, caller, **args), caller.user
 
     @staticmethod
@@ -302,10 +305,12 @@ class OscarApp:
                 raise ApiError(401, "This user isn't enrrolled in the virtual organization")
         return Caller("oidc", str(claims.get("sub") or ""), claims)
 
-    def system_caller(self, request: Request, basic_only: bool = False) -> Caller:
+    def system_caller(self, request: Request, basic_only: bool = False, bearer_only: bool = False) -> Caller:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer ") and not basic_only:
             return self._oidc_caller(header[7:].strip(), 401)
+        if bearer_only:
+            raise ApiError(401, "this route needs an OIDC bearer token")
         auth = request.authorization
         if auth is not None and auth.type == "basic" and secrets.compare_digest(
                 (auth.username or "").encode(), self.user.encode()) and secrets.compare_digest(
