@@ -226,7 +226,8 @@ class RestClient:
                     self.log.debug("%s %s -> %d; credentials refreshed, replaying", method, mask_url(url), status)
                     response.close()
                     continue
-            if may_retry and attempt < policy.total and policy.should_retry_status(response):
+            if ((may_retry or (rewindable and policy.retries_any_method(status))) and attempt < policy.total
+                    and policy.should_retry_status(response)):
                 attempt += 1
                 wait = policy.delay(attempt, response)
                 self.log.debug("%s %s -> %d; retry %d/%d in %.2fs", method, mask_url(url), status,

@@ -22,15 +22,18 @@ class RetryPolicy:
     ``total`` is the number of retries after the first attempt. The wait before retry ``n`` is
     drawn from ``[base/2, base]`` with ``base = min(backoff_max, backoff_factor * 2**(n-1))``;
     a server hint (``Retry-After``, ``RateLimit-Reset``) replaces it, capped at ``retry_after_max``.
+
+    ``any_method_statuses`` are answers that prove the server did not act on the request (429
+    Too Many Requests): they are retried for every method, POST included, with the body rewound.
     """
 
     __slots__ = ("total", "backoff_factor", "backoff_max", "statuses", "methods", "retry_after_max",
-                 "hint_headers", "sleep")
+                 "hint_headers", "sleep", "any_method_statuses")
 
     def __init__(self, total: int = 3, backoff_factor: float = 0.25, backoff_max: float = 20.0,
                  statuses: Iterable[int] = RETRY_STATUSES, methods: Iterable[str] = IDEMPOTENT_METHODS,
                  retry_after_max: float = 60.0, hint_headers: Tuple[str, ...] = ("Retry-After", "RateLimit-Reset"),
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, any_method_statuses: Iterable[int] = ()) -> None:
         self.total = total
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
@@ -39,6 +42,7 @@ class RetryPolicy:
         self.retry_after_max = retry_after_max
         self.hint_headers = tuple(hint_headers)
         self.sleep = sleep
+        self.any_method_statuses: FrozenSet[int] = frozenset(any_method_statuses)
 
     def replace(self, **changes: Any) -> "RetryPolicy":
         """A copy with some settings changed (policies are treated as immutable)."""
@@ -57,7 +61,11 @@ class RetryPolicy:
         return retry_safe or method.upper() in self.methods
 
     def should_retry_status(self, response: requests.Response) -> bool:
-        return response.status_code in self.statuses
+        return response.status_code in self.statuses or response.status_code in self.any_method_statuses
+
+    def retries_any_method(self, status: int) -> bool:
+        """True for a status that means the request was not acted upon (safe to resend any method)."""
+        return status in self.any_method_statuses
 
     def server_hint(self, response: Optional[requests.Response]) -> Optional[float]:
         """Seconds the server asked us to wait, or None."""
