@@ -37,7 +37,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .server import LocalServer
+from .server import ServedApp
 
 _PATTERN = bytes(range(256)) * 4096  # 1 MiB of repeating bytes
 
@@ -281,23 +281,17 @@ class DemoApp:
         return _json({"user": auth.username})
 
 
-class DemoService:
-    """The demo app on a local server: ``with DemoService() as demo: demo.url``."""
+class DemoService(ServedApp):
+    """The demo app on a local server: ``with DemoService() as demo: demo.url``.
+
+    ``app`` optionally wraps the demo app (e.g. ``lambda a: FaultInjector(a, rate=0.2)``);
+    the unwrapped app stays reachable as ``demo.app`` for inspecting its state.
+    """
 
     def __init__(self, app: Optional[Any] = None, **kwargs: Any) -> None:
-        self.app = DemoApp(**kwargs)
-        self.server = LocalServer(app(self.app) if callable(app) else self.app)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+        demo = DemoApp(**kwargs)
+        super().__init__(app(demo) if callable(app) else demo)
+        self.app = demo
 
     def issue_token(self, lifetime: float = 3600.0) -> str:
         return self.app.issue_token(lifetime)
-
-    def __enter__(self) -> "DemoService":
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.stop()

@@ -328,3 +328,35 @@ class LocalServer:
 def serve(app: WSGIApp, **kwargs: Any) -> LocalServer:
     """Start ``app`` and return the running server (call ``stop()`` when done)."""
     return LocalServer(app, **kwargs).start()
+
+
+class ServedApp:
+    """Base of every emulator: a WSGI ``app`` and the :class:`LocalServer` that serves it.
+
+    Subclasses build their app and call ``super().__init__(app, ...)``; they get ``url``,
+    ``start()``/``stop()``, context-manager use and a repr for free.
+    """
+
+    def __init__(self, app: WSGIApp, **server_kwargs: Any) -> None:
+        self.app = app
+        self.server = LocalServer(app, **server_kwargs)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> "ServedApp":
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self):  # type: ignore[no-untyped-def]  # returns the subclass instance
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.server!r}>"
