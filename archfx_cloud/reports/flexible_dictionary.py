@@ -31,6 +31,7 @@ from .codec import (
     iter_report,
     pack_events,
     pack_report,
+    read_report,
 )
 from .exceptions import DataError
 from .report import ArchFXDataPoint, ArchFXReport
@@ -157,8 +158,7 @@ class ArchFXFlexibleDictionaryReport(ArchFXReport):
 
     def decode(self) -> List[ArchFXDataPoint]:
         """The readings in the report; also sets the report's header attributes."""
-        header: Dict[str, Any] = {}
-        readings = list(iter_report(self.raw_report, header))
+        header, readings = read_report(self.raw_report)
         self._apply_header(header)
         return readings
 

@@ -15,7 +15,7 @@ import dateutil.parser
 from ..utils.convert import describe
 from .exceptions import DataError
 
-__all__ = ["encode_datetime", "timestamp_text", "parse_timestamp"]
+__all__ = ["encode_datetime", "timestamp_text", "parse_timestamp", "written_shape"]
 
 _UTC = timezone.utc
 _fromisoformat = datetime.fromisoformat
@@ -52,6 +52,16 @@ def timestamp_text(ts: Any) -> Any:
     raise DataError(f"a reading's timestamp must be a datetime or ISO 8601 text, got {describe(ts)}")
 
 
+def written_shape(text: str) -> bool:
+    """Whether ``text`` looks like ``YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00``, the one shape written here.
+
+    For that shape ``datetime.fromisoformat`` and dateutil agree; the separators are checked so
+    that other ISO forms newer Pythons accept (week dates, basic format) go to dateutil.
+    """
+    return (((len(text) == 32 and text[4:20:3] == "--T::.") or (len(text) == 25 and text[4:20:3] == "--T::+"))
+            and text[-6:] == "+00:00")
+
+
 def parse_timestamp(value: Any) -> datetime:
     """Parse a report timestamp; the fixed UTC shape this module writes takes the fast path.
 
@@ -59,10 +69,7 @@ def parse_timestamp(value: Any) -> datetime:
     UTC tzinfo depends on the machine's local zone, which is why the fast path does not copy it).
     """
     if type(value) is str:
-        size = len(value)
-        if ((size == 25 or (size == 32 and value[19] == "."))
-                and value[10] == "T" and value[4] == "-" and value[7] == "-" and value[13] == ":"
-                and value[16] == ":" and value.endswith("+00:00")):
+        if written_shape(value):
             try:
                 return _fromisoformat(value)
             except ValueError:
