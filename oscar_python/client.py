@@ -180,13 +180,19 @@ class Client(DefaultClient):
             return False
         return True
 
-    def _definitions(self, service_definition: Any) -> List[Dict[str, Any]]:
+    def _definitions(self, service_definition: Any, default_name: Optional[str] = None) -> List[Dict[str, Any]]:
         if isinstance(service_definition, dict):
             services = load_services(service_definition, self.id)
         elif isinstance(service_definition, (str, os.PathLike)) and os.path.isfile(service_definition):
             services = load_services(service_definition, self.id)
         else:
             raise ValueError("Service definition must be a dictionary or a file path")
+        if default_name is not None and len(services) == 1:
+            if not services[0].get("name"):
+                services[0]["name"] = default_name
+            elif services[0]["name"] != default_name:
+                raise ValueError(f"update_service: name {default_name!r} does not match the definition's "
+                                 f"name {services[0]['name']!r}")
         for svc in services:
             if not svc.get("name"):
                 raise FDLError("a service definition has no 'name'")
@@ -208,13 +214,7 @@ class Client(DefaultClient):
 
     def update_services(self, service_definition: Any, name: Optional[str] = None) -> List[Response]:
         """PUT /system/services for each service in the definition; each must exist."""
-        services = self._definitions(service_definition)
-        if name is not None and len(services) == 1:
-            if not services[0].get("name"):
-                services[0]["name"] = name
-            elif services[0]["name"] != name:
-                raise ValueError(f"update_service: name {name!r} does not match the definition's "
-                                 f"name {services[0]['name']!r}")
+        services = self._definitions(service_definition, default_name=name)
         for svc in services:
             if not self.service_exists(svc["name"]):
                 raise ServiceNotFoundError(f"The service {svc['name']} is not present on the cluster")

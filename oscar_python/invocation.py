@@ -74,6 +74,17 @@ class Base64Body(io.RawIOBase):
     def __len__(self) -> int:
         return self.len
 
+    def tell(self) -> int:
+        """Bytes of the encoding already handed out (``requests`` computes the length from it)."""
+        return self.len - self._remaining()
+
+    def _remaining(self) -> int:
+        # raw bytes are consumed in multiples of 3 (until the end), so their encoding is independent
+        return (len(self._buffer) - self._pos) + b64_length(self._raw_left)
+
+    def seekable(self) -> bool:
+        return False
+
     def readable(self) -> bool:
         return True
 
@@ -84,8 +95,10 @@ class Base64Body(io.RawIOBase):
         if not raw:
             raise IOError(f"input file shrank while it was being sent ({self._raw_left} bytes missing)")
         self._raw_left -= len(raw)
-        if len(raw) % 3 and self._raw_left > 0:  # a short read mid-file: keep the 3-byte alignment
-            more = self._source.read(3 - len(raw) % 3)
+        while len(raw) % 3 and self._raw_left > 0:  # a short read mid-file: keep the 3-byte alignment
+            more = self._source.read(min(3 - len(raw) % 3, self._raw_left))
+            if not more:
+                raise IOError(f"input file shrank while it was being sent ({self._raw_left} bytes missing)")
             self._raw_left -= len(more)
             raw += more
         if self.progress is not None:
