@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
 
 from .auth import RefreshingAuth
 from .client import RestClient
@@ -35,7 +35,9 @@ from .exceptions import HttpClientError, HttpServerError, ImproperlyConfigured
 from .redact import mask_url
 from .resource import Resource
 from .sentinels import UNSET
-from .urls import split_path
+
+if TYPE_CHECKING:  # pragma: no cover - for annotations only; requests is reached through the core
+    import requests
 
 __all__ = ["DOMAIN_NAME", "API_PREFIX", "DEFAULT_TOKEN_TYPE", "Api", "RestResource", "ArchFxClient"]
 
@@ -138,7 +140,7 @@ class ArchFxClient(RestClient):
         super().__init__(base_url, **kwargs)
         self.delete_raises = delete_raises
 
-    def decode(self, response: Any) -> Any:
+    def decode(self, response: "requests.Response") -> Any:
         """Upstream's return conventions: 204/205 -> None, other non-2xx -> None, empty 2xx ->
         ``b''``, else the JSON body whatever the Content-Type, or the raw bytes if not JSON."""
         status = response.status_code
@@ -218,7 +220,7 @@ class Api:
 
     # ------------------------------------------------------------------ plumbing
     @property
-    def session(self) -> Any:
+    def session(self) -> "requests.Session":
         """The shared ``requests.Session`` (mount adapters or add headers here)."""
         return self._client.session
 

@@ -20,7 +20,7 @@ What it implements, under ``/api/v1/`` (DRF conventions: trailing slashes, JSON 
   ``s?--`` streams), DRF pagination (``count/next/previous/results``, ``page``,
   ``page_size``), filters by field (``?org=acme``, ``?site=ps--0000-0001``; ``project=``
   matches a record's site, area, line or org), and ``<kind>/<slug>/devices/`` and
-  ``<kind>/<slug>/streams/``.
+  ``<kind>/<slug>/streams/`` (plain lists, as DRF actions return them).
 * ``streamer/report/`` (multipart ``file``): decodes a v200 msgpack report, stores the
   readings it has not stored before (by device and reading id) and answers ``{"count": n}``.
 * ``data/?filter=<stream slug>`` (or ``stream=``), with ``start``/``end`` (ISO 8601): the
