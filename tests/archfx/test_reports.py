@@ -285,3 +285,42 @@ def test_save_accepts_paths(tmp_path: Path) -> None:
     report = _report([_reading()])
     report.save(str(tmp_path / "a.mp"))
     assert ArchFXFlexibleDictionaryReport((tmp_path / "a.mp").read_bytes(), False, False).origin == 0x1234
+
+
+# --- large reports -----------------------------------------------------------------------
+
+def _many(count: int) -> List[ArchFXDataPoint]:
+    zones = [None, UTC, timezone(timedelta(hours=-3))]
+    return [ArchFXDataPoint(datetime(2023, 1, 1, tzinfo=zones[i % 3]) + timedelta(seconds=i, microseconds=i % 7),
+                            0x15001, i / 4, {"i": i} if i % 5 == 0 else None, reading_id=i)
+            for i in range(count)]
+
+
+def test_multi_chunk_report_equals_one_whole_dict_packb() -> None:
+    readings = _many(10_000)  # more than one 4096-reading chunk
+    report = _report(readings, report_id=3, sent_timestamp=T0)
+    whole = msgpack.packb({
+        "format": "v200", "device": 0x1234, "streamer_index": 0x100, "streamer_selector": 0xFFFF, "seqid": 3,
+        "lowest_id": 1, "highest_id": 9_999, "sent_timestamp": T0, "events": [r.asdict() for r in readings],
+    }, default=_encode_datetime, use_bin_type=True)
+    assert report.encode() == whole
+    assert [r.reading_id for r in report.iter_readings()] == list(range(10_000))
+
+
+def test_decoding_restores_the_garbage_collector_state() -> None:
+    import gc
+
+    raw = _report(_many(12_000)).encode()
+    assert len(raw) > 1 << 20  # big enough for the decoder to pause the cyclic GC
+    assert gc.isenabled()
+    assert len(ArchFXFlexibleDictionaryReport(raw, False, False).visible_data) == 12_000
+    assert gc.isenabled()
+    with pytest.raises(DataError):
+        ArchFXFlexibleDictionaryReport(raw[:-10], False, False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ArchFXFlexibleDictionaryReport(raw, False, False)
+        assert not gc.isenabled()  # a caller's choice is left alone
+    finally:
+        gc.enable()
