@@ -46,7 +46,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..utils.slugs import ArchFxDeviceSlug, ArchFxParentSlug, ArchFxStreamSlug, ArchFxVariableID, slugify
-from .server import LocalServer
+from .server import ServedApp
 
 __all__ = ["ArchFxApp", "ArchFxEmulator", "DEFAULT_EMAIL", "DEFAULT_PASSWORD"]
 
@@ -500,7 +500,7 @@ class ArchFxApp:
         return _json(page)
 
 
-class ArchFxEmulator:
+class ArchFxEmulator(ServedApp):
     """:class:`ArchFxApp` on a local server: ``with ArchFxEmulator() as emu: Api(domain=emu.url)``.
 
     ``email``/``password`` are a seeded user's credentials, ``token`` their DRF token.
@@ -513,13 +513,9 @@ class ArchFxEmulator:
 
     def __init__(self, *, wrap: Optional[Callable[[Any], Any]] = None, ssl_context: Any = None,
                  **app_options: Any) -> None:
-        self.app = ArchFxApp(**app_options)
-        self.server = LocalServer(wrap(self.app) if wrap else self.app, ssl_context=ssl_context)
-
-    @property
-    def url(self) -> str:
-        """The server root, i.e. what ``Api(domain=...)`` takes."""
-        return self.server.url
+        app = ArchFxApp(**app_options)
+        super().__init__(wrap(app) if wrap else app, ssl_context=ssl_context)
+        self.app = app
 
     @property
     def domain(self) -> str:
@@ -544,19 +540,3 @@ class ArchFxEmulator:
 
     def expire_refresh_tokens(self) -> None:
         self.app.expire_refresh_tokens()
-
-    def start(self) -> "ArchFxEmulator":
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> "ArchFxEmulator":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"<ArchFxEmulator {self.server!r}>"

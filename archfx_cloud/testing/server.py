@@ -276,12 +276,16 @@ class LocalServer:
         self.ssl_context = ssl_context
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
+        self._last_port: Optional[int] = None
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("server is not running")
-        return self._server.server_address[1]
+        """The port being served (after ``stop()``, the one that was served)."""
+        if self._server is not None:
+            return self._server.server_address[1]
+        if self._last_port is None:
+            raise RuntimeError("server was never started")
+        return self._last_port
 
     @property
     def url(self) -> str:
@@ -298,6 +302,7 @@ class LocalServer:
             server.socket = self.ssl_context.wrap_socket(server.socket, server_side=True,
                                                          do_handshake_on_connect=False)
         self._server = server
+        self._last_port = server.server_address[1]
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"LocalServer:{self.port}", daemon=True)
         self._thread.start()
