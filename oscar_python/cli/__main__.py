@@ -1,0 +1,4 @@
+"""``python -m oscar_python.cli``."""
+from . import main
+
+main()
