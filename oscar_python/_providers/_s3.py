@@ -81,7 +81,16 @@ class S3(StorageProvider):
             raise self._fail(f"listing {path!r}", exc) from exc
 
     def list_files_from_path(self, path: str = "") -> Dict[str, Any]:
-        """A ``list_objects``-shaped dict whose ``Contents`` holds *every* key under the path."""
+        """A ``list_objects``-shaped dict whose ``Contents`` holds *every* key under the path.
+
+        An empty path lists the buckets instead (``{"Buckets": [...], "Contents": []}``).
+        """
+        if not path.strip("/"):
+            try:
+                buckets = self.client.list_buckets().get("Buckets") or []
+            except _boto_errors() as exc:
+                raise self._fail("listing the buckets", exc) from exc
+            return {"Name": "", "Prefix": "", "Buckets": buckets, "Contents": [], "KeyCount": 0, "IsTruncated": False}
         bucket, prefix = split_remote(path)
         contents = list(self.iter_files(path))
         return {"Name": bucket, "Prefix": prefix, "Contents": contents, "KeyCount": len(contents),
