@@ -154,6 +154,7 @@ class OscarApp:
         self.job_running = job_running
         self.clock = clock
         self.oidc_groups = list(oidc_groups)
+        self.s3_attached = minio_provider is not None
         self.minio_provider = minio_provider or {"endpoint": "http://minio-service.minio:9000", "verify": True,
                                                  "access_key": "minio", "secret_key": "minio-secret",
                                                  "region": "us-east-1"}
@@ -482,9 +483,26 @@ class OscarApp:
             path = str((entry or {}).get("path") or "").strip("/")
             if provider.startswith("minio") and path:
                 bucket = path.split("/", 1)[0]
+                if bucket not in self.buckets:
+                    self._create_s3_bucket(bucket)
                 self.buckets.setdefault(bucket, {"bucket_name": bucket, "visibility": "private",
                                                  "allowed_users": [], "owner": svc.get("owner") or caller.user,
                                                  "metadata": {"service": svc["name"]}})
+
+    def _s3(self) -> Any:
+        import boto3
+        provider = self.minio_provider
+        return boto3.client("s3", endpoint_url=provider["endpoint"], region_name=provider.get("region") or None,
+                            aws_access_key_id=provider["access_key"], aws_secret_access_key=provider["secret_key"])
+
+    def _create_s3_bucket(self, bucket: str) -> None:
+        """Like OSCAR, create a service's MinIO buckets, when an S3 server is attached."""
+        if not self.s3_attached:
+            return
+        try:
+            self._s3().create_bucket(Bucket=bucket)
+        except Exception as exc:  # an existing bucket, or boto3 missing: the listing side still works
+            log.debug("could not create bucket %s: %s", bucket, exc)
 
     def on_service(self, request: Request, caller: Caller, svc: str) -> Response:
         service = self._service(svc, caller)
@@ -740,11 +758,7 @@ class OscarApp:
     def _presigned_url(self, bucket: str, key: str, method: str, expires: int) -> str:
         provider = self.minio_provider
         try:
-            import boto3
-            s3 = boto3.client("s3", endpoint_url=provider["endpoint"], region_name=provider.get("region") or None,
-                              aws_access_key_id=provider["access_key"],
-                              aws_secret_access_key=provider["secret_key"])
-            return s3.generate_presigned_url("put_object" if method == "PUT" else "get_object",
+            return self._s3().generate_presigned_url("put_object" if method == "PUT" else "get_object",
                                              Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
         except ImportError:
             return f"{provider['endpoint'].rstrip('/')}/{bucket}/{key}?X-Amz-Expires={expires}"
