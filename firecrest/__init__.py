@@ -1,0 +1,25 @@
+"""FirecREST v1 client (drop-in for pyfirecrest's v1 client) on the shared REST core.
+
+    import firecrest as fc
+    client = fc.v1.Firecrest(firecrest_url=url, authorization=fc.ClientCredentialsAuth(cid, secret, token_url))
+    client.all_systems()
+
+``firecrest.Firecrest`` is the v1 client too (the name pyfirecrest 1.x/2.x users know).
+"""
+from . import v1
+from .auth import ApiKeyAuth, ClientCredentialsAuth, TokenCommandAuth
+from .exceptions import (ClientsCredentialsException, FirecrestException, HeaderException, NoJSONException,
+                         NotFound, NotImplementedOnAPIversion, PollingIterException, StorageDownloadException,
+                         StorageUploadException, UnauthorizedException, UnexpectedStatusException)
+from .v1 import AsyncFirecrest, ExternalDownload, ExternalUpload, Firecrest
+
+__version__ = "0.1.0"
+__app_name__ = "firecrest"
+
+__all__ = [
+    "v1", "Firecrest", "AsyncFirecrest", "ExternalUpload", "ExternalDownload",
+    "ClientCredentialsAuth", "TokenCommandAuth", "ApiKeyAuth",
+    "FirecrestException", "ClientsCredentialsException", "HeaderException", "NotFound", "NoJSONException",
+    "NotImplementedOnAPIversion", "PollingIterException", "StorageDownloadException", "StorageUploadException",
+    "UnauthorizedException", "UnexpectedStatusException", "__version__", "__app_name__",
+]
