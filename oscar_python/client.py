@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from archfx_cloud.api.auth import BasicAuth, TokenAuth
 from archfx_cloud.api.exceptions import RequestsResponse as Response

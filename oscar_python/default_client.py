@@ -16,7 +16,7 @@ from archfx_cloud.api.sentinels import UNSET
 from ._auth import bearer
 from ._options import check_mapping, parse_ssl, require
 from ._transport import OscarRestClient
-from .exceptions import OptionsError, OscarAuthError, OscarError
+from .exceptions import OptionsError, OscarAuthError
 from .invocation import decode_output, parse_headers, prepare_input, write_atomic
 
 __all__ = ["DefaultClient", "_RUN_PATH", "_JOB_PATH", "_POST"]

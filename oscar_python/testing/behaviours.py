@@ -21,7 +21,7 @@ import binascii
 import hashlib
 import json
 import re
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
+from typing import Any, Mapping, Tuple
 
 BEHAVIOURS = ("echo", "upper", "cowsay", "sha256", "fail")
 _B64_CHUNK = re.compile(rb"^[A-Za-z0-9+/=]*$")

@@ -149,3 +149,19 @@ def test_onedata_against_the_cdmi_emulator(oscar_client: Client, onedata_emulato
     bad.storage_providers["onedata"] = {"x": dict(onedata_emulator.credentials(), token="nope")}
     with pytest.raises(StorageError, match="401"):
         bad.list_files_from_path("onedata.x", "")
+
+
+def test_presigned_urls_and_upload_url(s3_client: Client, oscar_s3_server, serve_wsgi, tmp_path) -> None:
+    from werkzeug.wrappers import Response
+    bucket = new_bucket(oscar_s3_server)
+    s3_client.create_bucket(bucket)
+    boto = oscar_s3_server.boto3_client()
+    boto.put_object(Bucket=bucket, Key="report.txt", Body=b"presigned content")
+    link = s3_client.presign_bucket(bucket, "report.txt", "download", expires=120).json()
+    # a URL outside the cluster: the client's basic credentials are not sent along
+    assert s3_client.api.request("GET", link["url"]) == b"presigned content"
+    source = serve_wsgi(lambda environ, start: Response(b"remote bytes", mimetype="text/csv")(environ, start))
+    provider = s3_client.create_storage_client()._get_client("minio.default")
+    provider.upload_url(source.url + "/data.csv", f"{bucket}/copied/data.csv", progress=False)
+    copied = boto.get_object(Bucket=bucket, Key="copied/data.csv")
+    assert copied["Body"].read() == b"remote bytes" and copied["ContentType"].startswith("text/csv")
