@@ -43,7 +43,9 @@ class StorageProvider(ABC):
 def local_target(local_path: str, remote_path: str) -> str:
     """Where a download goes: into ``local_path`` when it is a directory (upstream), else to it."""
     local = os.fspath(local_path)
-    if os.path.isdir(local) or local.endswith(("/", os.sep)):
+    if local.endswith(("/", os.sep)):
+        os.makedirs(local, exist_ok=True)  # "out/" names a directory: make it
+    if os.path.isdir(local):
         name = os.path.basename(remote_path.rstrip("/"))
         if not name:
             raise ValueError(f"remote path {remote_path!r} names no file")
