@@ -32,15 +32,17 @@ class DaysProgress:
     def __init__(self, progress: ProgressArg, description: str) -> None:
         self.done = 0
         self.total: Optional[int] = None
+        self.description = description
         self._callback = progress if callable(progress) and not isinstance(progress, bool) else None
         self._bar: Any = None
+        self._tqdm: Any = None
         if self._callback is None and wants_progress(progress):
             try:
                 from tqdm.auto import tqdm
             except ImportError:
                 log.debug("progress bar requested but tqdm is not installed (pip install tqdm)")
             else:
-                self._bar = tqdm(total=None, unit="day", desc=description, leave=True, mininterval=0.1)
+                self._tqdm = tqdm
 
     def update(self, done: int, total: Optional[int]) -> None:
         done = max(0, done)
@@ -48,6 +50,9 @@ class DaysProgress:
             done = min(done, total)
         if (done, total) == (self.done, self.total):
             return
+        if self._bar is None and self._tqdm is not None:
+            self._bar = self._tqdm(total=total, unit="day", desc=self.description, leave=True, mininterval=0.1)
+            self.done, self.total = 0, total
         if self._bar is not None:
             if total != self.total:
                 self._bar.total = total
@@ -61,3 +66,4 @@ class DaysProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        self._tqdm = None

@@ -1,0 +1,71 @@
+"""Parse a ``multipart/form-data`` body held in memory (the emulator's uploads).
+
+Splitting on the boundary with ``bytes.find`` keeps a 1 MiB upload well under a millisecond,
+so concurrent uploads against the emulator measure the client, not the form parser.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional, Tuple
+from urllib.parse import unquote
+
+_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)="((?:[^"\\]|\\.)*)"|;\s*([A-Za-z0-9_*-]+)=([^;\s]+)')
+
+
+class MultipartError(ValueError):
+    """The body is not a well-formed multipart form."""
+
+
+def boundary_of(content_type: str) -> bytes:
+    for match in _PARAM.finditer(";" + content_type.split(";", 1)[-1] if ";" in content_type else ""):
+        name = (match.group(1) or match.group(3) or "").lower()
+        if name == "boundary":
+            return (match.group(2) if match.group(1) else match.group(4)).encode("latin-1")
+    raise MultipartError("multipart Content-Type without a boundary")
+
+
+def _disposition(header: str) -> Tuple[Optional[str], Optional[str]]:
+    name = filename = None
+    for match in _PARAM.finditer(header[header.find(";"):] if ";" in header else ""):
+        key = (match.group(1) or match.group(3) or "").lower()
+        value = match.group(2) if match.group(1) else match.group(4)
+        value = value.replace('\\"', '"').replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
+        if key == "name":
+            name = value
+        elif key == "filename":
+            filename = value
+    return name, filename
+
+
+def parse_multipart(body: bytes, content_type: str) -> Tuple[Dict[str, str], Dict[str, Tuple[str, bytes]]]:
+    """``(fields, files)``: text fields, and ``{name: (filename, content)}`` for file parts."""
+    delimiter = b"--" + boundary_of(content_type)
+    fields: Dict[str, str] = {}
+    files: Dict[str, Tuple[str, bytes]] = {}
+    position = body.find(delimiter)
+    if position < 0:
+        raise MultipartError("boundary not found in the body")
+    while True:
+        position += len(delimiter)
+        if body.startswith(b"--", position):
+            return fields, files
+        if not body.startswith(b"\r\n", position):
+            raise MultipartError("malformed boundary line")
+        head_end = body.find(b"\r\n\r\n", position)
+        if head_end < 0:
+            raise MultipartError("part without a header block")
+        headers = body[position + 2:head_end].decode("utf-8", "replace").split("\r\n")
+        end = body.find(b"\r\n" + delimiter, head_end + 4)
+        if end < 0:
+            raise MultipartError("body ends inside a part")
+        content = body[head_end + 4:end]
+        disposition = next((h.split(":", 1)[1].strip() for h in headers
+                            if h.lower().startswith("content-disposition:")), "")
+        name, filename = _disposition(disposition)
+        if name is None:
+            raise MultipartError("part without a name")
+        if filename is not None:
+            files[name] = (unquote(filename), content)
+        else:
+            fields[name] = content.decode("utf-8")
+        position = end + 2
