@@ -661,8 +661,6 @@ class OscarApp:
     def on_system_logs(self, request: Request, caller: Caller) -> Response:
         with self.lock:
             logs = list(self.access_log)
-        if request.args.get("timestamps", "").lower() != "true":
-            logs = [{k: v for k, v in entry.items()} for entry in logs]
         return _json({"logs": logs})
 
     # ------------------------------------------------------------------ volumes
@@ -876,18 +874,19 @@ class OscarEmulator:
     ``/system/config`` hand out that S3 server as the cluster's MinIO. Other keyword arguments
     go to :class:`OscarApp` (``page_size``, ``job_pending``, ``job_running``, ``clock``,
     ``record``, ``issuers``, ``oidc_groups``, ``user``, ``password``, ``cluster_id``).
+    ``wrap`` wraps the app (e.g. in a ``FaultInjector``); ``ssl_context`` serves HTTPS.
     """
 
     def __init__(self, *, s3_endpoint: Optional[str] = None, s3_access_key: str = "minio",
                  s3_secret_key: str = "minio-secret", s3_region: str = "us-east-1", wrap: Optional[Callable] = None,
-                 **app_kwargs: Any) -> None:
+                 ssl_context: Any = None, **app_kwargs: Any) -> None:
         if s3_endpoint:
             app_kwargs.setdefault("minio_provider", {"endpoint": s3_endpoint, "verify": False,
                                                      "access_key": s3_access_key, "secret_key": s3_secret_key,
                                                      "region": s3_region})
         app_kwargs.setdefault("password", secrets.token_urlsafe(12))
         self.app = OscarApp(**app_kwargs)
-        self._server = LocalServer(wrap(self.app) if wrap else self.app)
+        self._server = LocalServer(wrap(self.app) if wrap else self.app, ssl_context=ssl_context)
 
     @property
     def url(self) -> str:

@@ -181,3 +181,16 @@ def test_load_config(tmp_path) -> None:
     assert Client(load_config(str(path), "egi"))._AUTH_TYPE == "oidc-agent"
     with pytest.raises(KeyError, match="default"):
         load_config(str(path))
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_tls_verification_follows_the_ssl_option(tmp_path) -> None:
+    from archfx_cloud.api.exceptions import HttpCouldNotVerifyServerError
+    from archfx_cloud.testing.tls import self_signed_server_context
+    context, cert = self_signed_server_context(str(tmp_path))
+    with OscarEmulator(ssl_context=context) as emu:
+        assert emu.url.startswith("https://")
+        with pytest.raises(HttpCouldNotVerifyServerError):
+            Client(emu.options(ssl="True", retries=0)).get_cluster_info()
+        assert Client(emu.options(ssl="False")).get_cluster_info().status_code == 200
+        assert Client(emu.options(ssl=cert)).get_cluster_info().status_code == 200
