@@ -1,0 +1,1 @@
+"""Client for OSCAR serverless clusters: ``from oscar_python.client import Client``."""

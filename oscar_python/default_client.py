@@ -86,7 +86,8 @@ class DefaultClient:
         ``input``: a dict (sent as JSON), text (any Unicode), bytes, a file path or a binary
         file object (base64-encoded and streamed in bounded memory). ``output``: a path the
         service's answer is written to, atomically, decoded per ``output_mode``
-        (``"auto"``/``"raw"``/``"base64"``; see :mod:`oscar_python.invocation`).
+        (``"auto"``/``"raw"``/``"base64"``; see :mod:`oscar_python.invocation`); it is ignored
+        for asynchronous calls, whose answer is empty.
         ``async_call=True`` posts to ``/job``; OSCAR answers 201 with no job id, so the client
         finds the new job by listing the service's jobs before and after (``find_job``, on by
         default when the client may list jobs) and sets ``response.job_name`` (``None`` when
@@ -105,7 +106,7 @@ class DefaultClient:
         finally:
             if opened is not None:
                 opened.close()
-        if output is not None:
+        if output is not None and not async_call:  # a job's output goes to its storage, not here
             write_atomic(output, decode_output(response.content, output_mode, str(output)))
         if async_call:
             response.job_name = self._new_job(name, before) if before is not None else None  # type: ignore[attr-defined]

@@ -144,9 +144,9 @@ def prepare_input(data: Any, progress: Any = None) -> Tuple[Any, Dict[str, str],
 
     ``opened_file`` is a file this function opened; the caller closes it after the request.
     """
-    headers = {"Content-Type": "application/json"}  # what OSCAR's docs and upstream send
     if data is None:
-        return None, headers, None
+        return None, {}, None
+    headers = {"Content-Type": "application/json"}  # what OSCAR's docs and upstream send
     if isinstance(data, (dict, list)):
         return json.dumps(data).encode("utf-8"), headers, None
     if isinstance(data, (bytes, bytearray, memoryview)):

@@ -186,3 +186,9 @@ def test_auto_decoding_rules() -> None:
     assert decode_output(binary, "auto", "out.json") == binary
     with pytest.raises(ValueError):
         decode_output(b"x", "guess")
+
+
+def test_no_input_sends_no_body(client: Client, oscar_emulator) -> None:
+    assert client.run_service("echo").text == ""
+    sent = last_run(oscar_emulator)
+    assert sent.body == b"" and "Content-Type" not in sent.headers
