@@ -27,7 +27,9 @@ What it implements:
 Test hooks: ``emu.app.stats`` (requests per endpoint id), ``emu.app.max_in_flight``,
 ``emu.app.auth_schemes`` (endpoint id, auth scheme) in order, ``emu.app.refreshes``,
 ``emu.app.logouts``, ``emu.app.expire_access_tokens()``, ``emu.app.gate(endpoint_id, n)``
-(hold requests until ``n`` are in flight at once: proves overlap without timing).
+(hold requests until ``n`` are in flight at once: proves overlap without timing);
+``RMLabApp(spec_overrides={endpoint_id: {key: value or None to drop it}})`` changes what is
+advertised (timeouts, limits, unknown keys) to exercise clients.
 """
 from __future__ import annotations
 
@@ -49,7 +51,6 @@ from urllib.parse import unquote
 
 from werkzeug.wrappers import Request, Response
 
-from archfx_cloud.testing.faults import FaultInjector
 from archfx_cloud.testing.server import LocalServer
 
 from .. import errors
@@ -135,7 +136,9 @@ class RMLabApp:
                  refresh_lifetime: float = 86_400.0, poll_interval: float = 0.02, day_seconds: float = 0.0,
                  login_pending_polls: int = 1, ids_limit: int = 50, items_limit: int = 1000,
                  max_body: int = 64 * 1024 * 1024, min_client_version: str = "0.4.0",
-                 snapshot_delete: bool = True) -> None:
+                 snapshot_delete: bool = True, latency: float = 0.0,
+                 spec_overrides: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
+        self.latency = latency
         self.users: Dict[Tuple[str, str], str] = {}
         self.workgroups: Dict[str, Workgroup] = {}
         self.scenario_count = scenarios
@@ -151,6 +154,13 @@ class RMLabApp:
         self.public_specs = auth_specs(poll_interval)
         self.login_specs = login_specs()
         self.user_specs = api_specs(poll_interval, ids_limit, items_limit, snapshot_delete)
+        for ep_id, changes in (spec_overrides or {}).items():
+            group = next(g for g in (self.public_specs, self.login_specs, self.user_specs) if ep_id in g)
+            for key, value in changes.items():
+                if value is None:
+                    group[ep_id].pop(key, None)
+                else:
+                    group[ep_id][key] = value
         self.endpoints: Dict[str, Endpoint] = parse_all(self.public_specs, self.login_specs, self.user_specs)
         self.lock = threading.RLock()
         self._sessions: Dict[str, TokenSession] = {}
@@ -254,12 +264,14 @@ class RMLabApp:
             return _json(self.public_specs)
         endpoint, rest = self._route(method, segments)
         self.stats[endpoint.id] += 1
-        principal = self._authenticate(endpoint, request)
-        values = self._decode(endpoint, request, rest)
         with self._flight_lock:
             self.in_flight[endpoint.id] += 1
             self.max_in_flight[endpoint.id] = max(self.max_in_flight[endpoint.id], self.in_flight[endpoint.id])
         try:
+            if self.latency > 0:
+                time.sleep(self.latency)
+            principal = self._authenticate(endpoint, request)
+            values = self._decode(endpoint, request, rest)
             gate = self._gates.get(endpoint.id)
             if gate is not None:
                 try:
@@ -799,8 +811,9 @@ class RMLabApp:
 class RMLabEmulator:
     """:class:`RMLabApp` on a local server.
 
-    ``latency`` adds that many seconds to every request (through the core's FaultInjector);
-    ``wrap(app)`` wraps the app in any other middleware (fault injection). Other keywords go
+    ``latency`` adds that many seconds to every API request (counted as in flight, so
+    ``app.max_in_flight`` shows overlap); ``wrap(app)`` wraps the app in any other middleware,
+    e.g. the core's ``FaultInjector`` for 429/5xx/dropped connections. Other keywords go
     to :class:`RMLabApp`. ``credentials`` are the keyword arguments of ``rmlab.API``.
     """
 
@@ -808,10 +821,8 @@ class RMLabEmulator:
                  password: str = DEFAULT_PASSWORD, latency: float = 0.0,
                  wrap: Optional[Callable[[Any], Any]] = None, ssl_context: Any = None, **app_kwargs: Any) -> None:
         self.workgroup, self.username, self.password = workgroup, username, password
-        self.app = RMLabApp(users=[(workgroup, username, password)], **app_kwargs)
+        self.app = RMLabApp(users=[(workgroup, username, password)], latency=latency, **app_kwargs)
         served: Any = self.app
-        if latency:
-            served = FaultInjector(served, latency=latency)
         if wrap is not None:
             served = wrap(served)
         self.server = LocalServer(served, ssl_context=ssl_context)
@@ -855,8 +866,7 @@ class BenchmarkApp:
     64 scenarios, the default user, ``RMLAB_EMULATOR_LATENCY`` seconds (default 0.05) per request."""
 
     def __init__(self) -> None:
-        self.app = RMLabApp(scenarios=64)
-        self.wsgi = FaultInjector(self.app, latency=float(os.environ.get("RMLAB_EMULATOR_LATENCY", "0.05")))
+        self.app = RMLabApp(scenarios=64, latency=float(os.environ.get("RMLAB_EMULATOR_LATENCY", "0.05")))
 
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        return self.wsgi(environ, start_response)
+        return self.app(environ, start_response)
