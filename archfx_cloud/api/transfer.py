@@ -119,6 +119,7 @@ class _Segments(io.RawIOBase):
     def rewind(self) -> None:
         self._index = 0
         self._offset = 0
+        self._position = 0
         for seg in self._segments:
             if not isinstance(seg, bytes):
                 seg[0].seek(seg[1])
@@ -130,6 +131,23 @@ class _Segments(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        """Bytes handed out so far. ``requests`` subtracts this from ``len()`` to get the
+        Content-Length; without it the body would be sent chunked."""
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Only rewinding (``seek(0)``) and asking the position are supported."""
+        if whence == io.SEEK_CUR and offset == 0:
+            return self._position
+        if whence == io.SEEK_SET and offset == 0:
+            self.rewind()
+            return 0
+        raise io.UnsupportedOperation("streamed upload bodies can only be rewound to the start")
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
@@ -154,6 +172,7 @@ class _Segments(io.RawIOBase):
                 self._index += 1
                 self._offset = 0
         data = b"".join(out)
+        self._position += len(data)
         if self.progress is not None:
             self.progress.update(len(data))
         return data

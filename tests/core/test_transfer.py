@@ -117,3 +117,12 @@ def test_upload_memory_stays_bounded(client, tmp_path):
     tracemalloc.stop()
     assert answer["size"] == 64 * MiB
     assert peak < 8 * MiB
+
+
+@pytest.mark.parametrize("multipart", [True, False])
+def test_streamed_uploads_carry_a_content_length(client, multipart):
+    payload = b"0123456789" * 5000
+    answer = client.echo.upload(io.BytesIO(payload), multipart=multipart, method="PUT")
+    assert "Transfer-Encoding" not in answer["headers"]
+    length = int(answer["headers"]["Content-Length"])
+    assert length == len(payload) if not multipart else length > len(payload)
