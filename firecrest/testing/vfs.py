@@ -130,10 +130,12 @@ class VirtualFS:
         if user == "root":
             return True
         if node.owner == user:
-            return bool((node.mode >> 6) & want)
-        if node.group in self.users.groups_of(user):
-            return bool((node.mode >> 3) & want)
-        return bool(node.mode & want)
+            bits = node.mode >> 6
+        elif node.group in self.users.groups_of(user):
+            bits = node.mode >> 3
+        else:
+            bits = node.mode
+        return (bits & want) == want
 
     # ------------------------------------------------------------------ path resolution
     @staticmethod

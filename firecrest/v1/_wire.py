@@ -59,10 +59,15 @@ def rate_limit_policy(num_retries: Optional[int], policy_class: Type[RetryPolicy
 
 
 def error_for(response: Any, expect: Optional[Expect]) -> Optional[FirecrestException]:
-    """pyfirecrest's checks, in its order: error header, 401, 404, other >= 400, unexpected status."""
+    """pyfirecrest's checks, in its order: error header, 401, 404, other >= 400, unexpected status.
+
+    Requests to the object store (staged transfers) fail with their own exception class instead.
+    """
     history = (expect.history if expect is not None else []) + [response]
     headers = response.headers
     status = response.status_code
+    if status >= 400 and expect is not None and expect.error_class is not FirecrestException:
+        return expect.error_class(history)  # a staged transfer: the object store's own refusal
     if any(name in headers for name in ERROR_HEADERS):
         return HeaderException(history)
     if status == 401:

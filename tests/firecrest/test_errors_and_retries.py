@@ -1,0 +1,180 @@
+"""Exceptions (classes, ``str()``, per-call history), 401/404/unexpected/non-JSON answers, 429s."""
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any, Callable, Iterable, List
+
+import pytest
+
+import firecrest as fc
+from archfx_cloud.api.exceptions import HttpNotFoundError, HttpUnauthorizedError, RestHttpBaseException
+from archfx_cloud.testing.server import LocalServer
+
+HOME = "/home/test_user"
+
+
+class Rewrite:
+    """WSGI middleware standing between the client and the emulator, changing chosen answers
+    the way a misbehaving gateway or an older server would."""
+
+    def __init__(self, app: Any, path: str, status: str = None, body: bytes = None, content_type: str = None):
+        self.app, self.path, self.status, self.body, self.content_type = app, path, status, body, content_type
+
+    def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ["PATH_INFO"] != self.path:
+            return self.app(environ, start_response)
+        captured: dict = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable[[bytes], None]:
+            captured.update(status=status, headers=headers)
+            return lambda data: None
+
+        body = b"".join(self.app(environ, capture))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in ("content-length", "content-type")]
+        body = self.body if self.body is not None else body
+        headers += [("Content-Length", str(len(body))),
+                    ("Content-Type", self.content_type or dict(captured["headers"]).get("Content-Type", "text/plain"))]
+        start_response(self.status or captured["status"], headers)
+        return [body]
+
+
+def test_exception_tree_and_top_level_exports() -> None:
+    for name in ("FirecrestException", "HeaderException", "UnauthorizedException", "NotFound",
+                 "UnexpectedStatusException", "NoJSONException", "ClientsCredentialsException",
+                 "StorageDownloadException", "StorageUploadException", "PollingIterException",
+                 "NotImplementedOnAPIversion"):
+        assert getattr(fc, name) is getattr(fc.exceptions, name)
+    from firecrest.FirecrestException import NotFound, PollingIterException  # pyfirecrest's module path
+    assert NotFound is fc.NotFound and PollingIterException is fc.PollingIterException
+    assert isinstance(fc.FirecrestException, type)  # the name on the package stays the class
+    assert issubclass(fc.HeaderException, fc.FirecrestException)
+    assert issubclass(fc.FirecrestException, RestHttpBaseException)
+    assert issubclass(fc.NotFound, HttpNotFoundError) and issubclass(fc.UnauthorizedException, HttpUnauthorizedError)
+    assert not issubclass(fc.PollingIterException, fc.FirecrestException)
+
+
+def test_unauthorized(emu) -> None:
+    class Wrong:
+        def get_access_token(self) -> str:
+            return "not-a-token"
+
+    client = fc.v1.Firecrest(emu.url, authorization=Wrong())
+    with pytest.raises(fc.UnauthorizedException) as caught:
+        client.all_systems()
+    assert str(caught.value) == "last request: 401 {'description': 'Invalid or expired token'}: unauthorized request"
+    assert caught.value.status_code == 401 and "not-a-token" not in repr(caught.value)
+
+
+@pytest.mark.off_spec
+def test_an_unexpected_success_status_is_reported(emu) -> None:
+    with LocalServer(Rewrite(emu.app, "/utilities/mkdir", status="200 OK")) as proxy:
+        client = fc.v1.Firecrest(proxy.url, authorization=emu.auth)
+        with pytest.raises(fc.UnexpectedStatusException) as caught:
+            client.mkdir("cluster", f"{HOME}/d")
+    error = caught.value
+    assert error.expected_status_code == 201
+    assert str(error).endswith(": expected status 201")
+    assert str(error).startswith("last request: 200 {'description': 'Success to mkdir file.'")
+
+
+@pytest.mark.off_spec
+def test_a_non_json_answer_is_no_json_exception(emu) -> None:
+    page = b"<html><body>502 from the proxy, but with status 200</body></html>"
+    with LocalServer(Rewrite(emu.app, "/status/systems", body=page, content_type="text/html")) as proxy:
+        client = fc.v1.Firecrest(proxy.url, authorization=emu.auth)
+        with pytest.raises(fc.NoJSONException) as caught:
+            client.all_systems()
+    assert str(caught.value) == "last request: 200 None: JSON is not included in the response"
+
+
+def test_header_exception_for_headers_upstream_missed(client) -> None:
+    client.mkdir("cluster", f"{HOME}/twice")
+    with pytest.raises(fc.HeaderException) as caught:
+        client.mkdir("cluster", f"{HOME}/twice")
+    assert caught.value.header == "X-Exists"  # a plain FirecrestException in pyfirecrest 3.x
+
+
+def test_errors_carry_the_responses_of_their_own_call_only(client, emu) -> None:
+    client.list_files("cluster", HOME)  # learn the version first
+    errors: List[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            client.submit("cluster", script_str="#!/bin/bash\necho ok\n")
+            client.list_files("cluster", f"/missing-{i}")
+        except fc.FirecrestException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(errors) == 8
+    for error in errors:
+        assert len(error.responses) == 1
+        assert error.responses[0].request.path_url.startswith("/utilities/ls")
+    assert sorted(e.responses[0].request.path_url for e in errors) == sorted(
+        f"/utilities/ls?targetPath=%2Fmissing-{i}" for i in range(8))
+
+
+def test_a_failed_task_keeps_the_whole_history(client, emu) -> None:
+    with pytest.raises(fc.FirecrestException) as caught:
+        client.submit("cluster", script_str="no shebang\n")
+    paths = [r.request.path_url.split("?")[0] for r in caught.value.responses]
+    assert paths[0] == "/compute/jobs/upload" and set(paths[1:]) == {"/tasks"}
+    assert "This does not look like a batch script" in str(caught.value)
+
+
+def test_polling_iterator_exhaustion(client, emu) -> None:
+    emu.app.task_seconds = 5
+    client.polling_sleep_times = [0.01, 0.01]
+    with pytest.raises(fc.PollingIterException) as caught:
+        client.submit("cluster", script_str="#!/bin/bash\n")
+    assert caught.value.task_id in str(caught.value)
+
+
+class Waits:
+    def __init__(self) -> None:
+        self.seen: List[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.seen.append(seconds)
+
+
+def test_429_is_retried_after_retry_after(client, emu) -> None:
+    waits = Waits()
+    client._wire.retry.sleep = waits
+    emu.app.throttle(2, retry_after=0.25)
+    assert client.all_systems()[0]["system"] == "cluster"
+    assert waits.seen == [0.25, 0.25]
+    assert [e.status for e in emu.app.exchanges] == [429, 429, 200]
+
+
+def test_429_on_an_upload_resends_the_body_from_its_start(client, emu) -> None:
+    client._wire.retry.sleep = Waits()
+    emu.app.throttle(1, retry_after=0.01)
+    payload = bytes(range(256)) * 400
+    client.simple_upload("cluster", io.BytesIO(payload), HOME, "up.bin")
+    assert client.checksum("cluster", f"{HOME}/up.bin") == __import__("hashlib").sha256(payload).hexdigest()
+    assert [e.status for e in emu.app.exchanges if e.path == "/utilities/upload"] == [429, 201]
+
+
+def test_num_retries_rate_limit_bounds_the_retries(client, emu) -> None:
+    client.num_retries_rate_limit = 1
+    client._wire.retry.sleep = Waits()
+    emu.app.throttle(5, retry_after=0.01)
+    with pytest.raises(fc.FirecrestException) as caught:
+        client.all_services()
+    assert caught.value.status_code == 429
+    assert len([e for e in emu.app.exchanges if e.status == 429]) == 2
+
+
+@pytest.mark.emulator(rate_limit=(3, 0.3))
+def test_a_rate_limited_burst_completes(client, emu) -> None:
+    client._wire.retry.sleep = __import__("time").sleep
+    for _ in range(6):
+        client.all_systems()
+    statuses = [e.status for e in emu.app.exchanges]
+    assert statuses.count(200) == 6 and 429 in statuses
