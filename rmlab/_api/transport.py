@@ -36,23 +36,6 @@ TRIGGER_TIMEOUT = 30.0
 _MAX_ERROR_TEXT = 2000
 
 
-class SizedMultipart(MultipartStream):
-    """The core's streamed multipart body, reporting its position so ``requests`` sends a
-    ``Content-Length`` (servers such as RMLab's expect one) instead of chunked encoding."""
-
-    def rewind(self) -> None:
-        super().rewind()
-        self._position = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = super().read(size)
-        self._position += len(data)
-        return data
-
-    def tell(self) -> int:
-        return self._position
-
-
 def _pending(status: Any) -> bool:
     return isinstance(status, Mapping) and str(status.get("status", "")).lower() == "pending"
 
@@ -160,13 +143,14 @@ class Transport:
 
     def _send_multipart(self, method: str, url: str, fields: Dict[str, str], files: Dict[str, str],
                         options: Dict[str, Any]) -> Any:
-        """Runs in a worker thread: stream the files (sent under their base names)."""
+        """Runs in a worker thread: stream the files (sent under their base names, with a
+        Content-Length: the core's stream reports its position)."""
         opened: list = []
         try:
             for name, path in files.items():
                 source: OpenedSource = open_source(path)
                 opened.append((name, source))
-            body = SizedMultipart(fields, opened)
+            body = MultipartStream(fields, opened)
             return self._rest.request(method, url, body=body, headers={"Content-Type": body.content_type}, **options)
         finally:
             for _, source in opened:

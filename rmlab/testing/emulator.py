@@ -201,6 +201,9 @@ class RMLabApp:
         """Hold each ``endpoint_id`` request until ``parties`` of them are in flight together."""
         self._gates[endpoint_id] = (threading.Barrier(parties), timeout)
 
+    def ungate(self, endpoint_id: str) -> None:
+        self._gates.pop(endpoint_id, None)
+
     def scenario(self, workgroup: str, scen_id: int) -> Scenario:
         return self.workgroups[workgroup].scenarios[scen_id]
 

@@ -37,6 +37,18 @@ def _disposition(header: str) -> Tuple[Optional[str], Optional[str]]:
     return name, filename
 
 
+def _part_end(body: bytes, delimiter: bytes, start: int) -> int:
+    """Where the part starting at ``start`` ends: a CRLF, the delimiter, then CRLF or ``--``."""
+    marker = b"\r\n" + delimiter
+    end = body.find(marker, start)
+    while end >= 0:
+        after = end + len(marker)
+        if body.startswith(b"\r\n", after) or body.startswith(b"--", after):
+            return end
+        end = body.find(marker, end + 1)
+    raise MultipartError("body ends inside a part")
+
+
 def parse_multipart(body: bytes, content_type: str) -> Tuple[Dict[str, str], Dict[str, Tuple[str, bytes]]]:
     """``(fields, files)``: text fields, and ``{name: (filename, content)}`` for file parts."""
     delimiter = b"--" + boundary_of(content_type)
@@ -55,9 +67,7 @@ def parse_multipart(body: bytes, content_type: str) -> Tuple[Dict[str, str], Dic
         if head_end < 0:
             raise MultipartError("part without a header block")
         headers = body[position + 2:head_end].decode("utf-8", "replace").split("\r\n")
-        end = body.find(b"\r\n" + delimiter, head_end + 4)
-        if end < 0:
-            raise MultipartError("body ends inside a part")
+        end = _part_end(body, delimiter, head_end + 4)
         content = body[head_end + 4:end]
         disposition = next((h.split(":", 1)[1].strip() for h in headers
                             if h.lower().startswith("content-disposition:")), "")

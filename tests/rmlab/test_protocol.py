@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import pytest
-import requests
-
-from archfx_cloud.api.transfer import open_source
 from rmlab import errors
-from rmlab._api.transport import SizedMultipart
 from rmlab.protocol import DEFAULT_ASYNC_TIMEOUT, DEFAULT_SYNC_TIMEOUT, CommunicationType, Endpoint, PayloadType
 
 
@@ -96,15 +92,3 @@ def test_decode_text_is_the_inverse_of_the_wire_form() -> None:
     assert endpoint.decode_text("sector_id", "None") is None
     with pytest.raises(errors.ValueError):
         endpoint.decode_text("scen_id", "None")
-
-
-def test_sized_multipart_is_sent_with_a_content_length(tmp_path) -> None:
-    path = tmp_path / "m.json"
-    path.write_bytes(b"{}" * 1000)
-    with open_source(str(path)) as source:
-        body = SizedMultipart({"kind": "x"}, [("content", source)])
-        assert requests.utils.super_len(body) == len(body)
-        first = body.read()
-        body.rewind()
-        assert body.read() == first and body.tell() == len(body)
-        assert b'filename="m.json"' in first
