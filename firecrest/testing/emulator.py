@@ -180,6 +180,10 @@ class FirecrestApp(UtilitiesHandlers, ComputeHandlers, StorageHandlers):
                 self.retry_after = retry_after
 
     # ------------------------------------------------------------------ tokens
+    def revoke_tokens(self) -> None:
+        """Invalidate every token issued so far (clients must fetch new ones)."""
+        self._secret = secrets.token_bytes(32)
+
     def issue_token(self, user: Optional[str] = None, lifetime: Optional[float] = None,
                     service_account: Optional[str] = None) -> str:
         """A signed JWT for ``user`` (or for a service account mapped to the user via ``sa_role``)."""

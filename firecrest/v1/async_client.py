@@ -241,6 +241,7 @@ class AsyncFirecrest(ClientBase):
         batch = _Batch(asyncio.get_running_loop().create_future(), ids)
         self._batches[key] = batch
         try:
+            await asyncio.sleep(0)  # let calls started together join before the slot is taken
             await self._pace(call.service)  # others join while we wait for the slot
         finally:
             if self._batches.get(key) is batch:
