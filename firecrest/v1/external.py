@@ -33,8 +33,10 @@ __all__ = ["ExternalStorage", "ExternalUpload", "ExternalDownload", "AsyncExtern
 
 Op = Generator[Any, Any, Any]
 
-#: How often ``object_storage_data`` and ``wait`` poll the task (upstream: every second).
+#: Longest wait between two polls of ``object_storage_data`` and ``wait`` (upstream: every second);
+#: the first wait is ``FIRST_POLL_SECONDS``, doubling from there.
 STAGING_POLL_SECONDS = 1.0
+FIRST_POLL_SECONDS = 0.1
 
 
 class ExternalStorage:
@@ -81,11 +83,19 @@ class ExternalStorage:
             return self._status not in self._final_states
         return getattr(self, "_" + attribute)
 
+    def _pauses(self) -> Any:
+        """Waits between polls: from 0.1 s doubling up to ``poll_seconds`` (upstream: always 1 s)."""
+        pause = min(FIRST_POLL_SECONDS, self.poll_seconds)
+        while True:
+            yield pause
+            pause = min(pause * 2, self.poll_seconds)
+
     def _storage_data(self, ctx: Context) -> Op:
         if not self._object_storage_data:
             yield from self._update(ctx)
+        pauses = self._pauses()
         while not self._object_storage_data:
-            yield Sleep(self.poll_seconds)
+            yield Sleep(next(pauses))
             yield from self._update(ctx)
         return self._object_storage_data
 
@@ -153,8 +163,9 @@ class ExternalUpload(ExternalStorage):
 
     def _wait_until(self, ctx: Context, final: str) -> Op:
         yield from self._update(ctx)
+        pauses = self._pauses()
         while self._status not in self._final_states:
-            yield Sleep(self.poll_seconds)
+            yield Sleep(next(pauses))
             yield from self._update(ctx)
         return self._status
 

@@ -1,0 +1,4 @@
+"""``python -m firecrest``: the FirecREST CLI."""
+from .cli_script import main
+
+main()
