@@ -483,15 +483,15 @@ class FirecrestEmulator(ServedApp):
     """:class:`FirecrestApp` on ``127.0.0.1`` (``url``) and its object store on a second port.
 
     Keyword arguments go to :class:`FirecrestApp`, except ``latency`` (seconds added to every
-    API request, through the core's fault injector) and ``host``.
+    API request, through the core's fault injector), ``host`` and ``port`` (of the API).
     """
 
-    def __init__(self, latency: float = 0.0, host: str = "127.0.0.1", **app_kwargs: Any) -> None:
+    def __init__(self, latency: float = 0.0, host: str = "127.0.0.1", port: int = 0, **app_kwargs: Any) -> None:
         self.firecrest = FirecrestApp(**app_kwargs)
         served: Any = self.firecrest
         if latency:
             served = FaultInjector(self.firecrest, latency=latency)
-        super().__init__(served, host=host)
+        super().__init__(served, host=host, port=port)
         self.app = self.firecrest  # the state, for tests to inspect (``served`` may wrap it)
         self.store_server = LocalServer(self.firecrest.store, host=host)
         self.auth = _UserAuth(self.firecrest)

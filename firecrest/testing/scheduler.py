@@ -295,7 +295,8 @@ class Scheduler:
     def _expand(self, text: str, job: Job) -> str:
         env = {"SLURM_JOB_ID": str(job.jobid), "SLURM_JOBID": str(job.jobid), "SLURM_JOB_NAME": job.name,
                "USER": job.user, "HOME": f"/home/{job.user}", "SLURM_SUBMIT_DIR": job.workdir,
-               "SLURM_JOB_PARTITION": job.partition, **job.env}
+               "SLURM_JOB_PARTITION": job.partition, "SLURMD_NODENAME": job.nodelist,
+               "SLURM_JOB_NODELIST": job.nodelist, **job.env}
         return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: env.get(m.group(1), ""), text)
 
     def _run_script(self, job: Job, limit_reached: bool = False) -> int:
