@@ -18,7 +18,6 @@ import functools
 import json
 import logging
 import re
-import sys
 from enum import Enum
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 

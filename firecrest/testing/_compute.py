@@ -7,7 +7,7 @@ import json
 import posixpath
 import re
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 from werkzeug.wrappers import Request, Response
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from werkzeug.wrappers import Request, Response
 

@@ -3,7 +3,7 @@ with the server's descriptions, status codes and error headers."""
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Optional
 
 from werkzeug.wrappers import Request, Response
 

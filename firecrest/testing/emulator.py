@@ -35,7 +35,6 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import secrets
 import shutil
 import tempfile

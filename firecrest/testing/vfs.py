@@ -260,7 +260,7 @@ class VirtualFS:
             if node.kind == "l":
                 return f"symbolic link to {node.target}"
             if not self._can(node, user, 4):
-                return f"regular file, no read permission"
+                return "regular file, no read permission"
             blob = node.blob
         head = blob.read(0, 512)
         if not head:

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Generator, List, Optional, Union
+from typing import Any, Dict, FrozenSet, Generator, List, Optional, Union
 
 from ..exceptions import StorageDownloadException, StorageUploadException
 from . import _ops
 from ._steps import Context, DownloadFile, Sleep, UploadFile
 from ._ops import version_tuple
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .client import Firecrest
 
 __all__ = ["ExternalStorage", "ExternalUpload", "ExternalDownload", "AsyncExternalStorage",
            "AsyncExternalUpload", "AsyncExternalDownload"]
