@@ -357,7 +357,7 @@ def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *,
             except _DROPPED as exc:
                 response.close()
                 if not resume or resumes >= max_resumes:
-                    raise TransferError(f"download of {url} dropped after {written} bytes: {exc}",
+                    raise TransferError(f"download of {client.masked(url)} dropped after {written} bytes: {exc}",
                                         method="GET", url=url) from exc
                 resumes += 1
                 client.log.info("download of %s dropped after %d bytes; resuming (%d/%d)",
@@ -375,13 +375,13 @@ def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *,
                     hasher = hashlib.new(algo) if algo else None
                     meter.reset_to(0)
                     continue
-                raise TransferError(f"cannot resume download of {url}: server answered "
+                raise TransferError(f"cannot resume download of {client.masked(url)}: server answered "
                                     f"{response.status_code} to a range request", method="GET", url=url,
                                     response=response) from exc
         if total is not None and written != total:
-            raise TransferError(f"download of {url} ended after {written} of {total} bytes", method="GET", url=url)
+            raise TransferError(f"download of {client.masked(url)} ended after {written} of {total} bytes", method="GET", url=url)
         if hasher is not None and hasher.hexdigest() != expected_digest:
-            raise ChecksumMismatchError(f"{algo} of the download of {url} is {hasher.hexdigest()}, "
+            raise ChecksumMismatchError(f"{algo} of the download of {client.masked(url)} is {hasher.hexdigest()}, "
                                         f"expected {expected_digest}", method="GET", url=url)
         if to_path:
             out.close()

@@ -52,3 +52,15 @@ def test_a_dropped_connection_on_a_post_is_still_not_retried() -> None:
 def test_replace_keeps_the_setting() -> None:
     policy = RetryPolicy(any_method_statuses=(429,)).replace(total=7)
     assert policy.total == 7 and policy.retries_any_method(429) and not policy.retries_any_method(503)
+
+
+def test_a_failed_download_never_shows_a_presigned_signature(tmp_path) -> None:
+    from archfx_cloud.api.exceptions import TransferError
+
+    wrap, holder = _flaky(["truncate"])
+    with DemoService(app=wrap) as demo, RestClient(demo.url) as client:
+        url = demo.url + "/blob/2000000?X-Amz-Signature=s3cr3tsig&X-Amz-Expires=60"
+        with pytest.raises(TransferError) as caught:
+            client.download(url, str(tmp_path / "x.bin"), max_resumes=1)
+    assert "s3cr3tsig" not in str(caught.value) and "s3cr3tsig" not in repr(caught.value)
+    assert not list(tmp_path.iterdir())
