@@ -482,17 +482,24 @@ class FirecrestEmulator(ServedApp):
     """:class:`FirecrestApp` on ``127.0.0.1`` (``url``) and its object store on a second port.
 
     Keyword arguments go to :class:`FirecrestApp`, except ``latency`` (seconds added to every
-    API request, through the core's fault injector), ``host`` and ``port`` (of the API).
+    API request, through the core's fault injector), ``host``, ``port`` (of the API), and
+    ``wrap``/``wrap_store``: WSGI middleware for the API and the object store, e.g.
+    ``wrap_store=lambda app: FaultInjector(app, schedule=["truncate", None])``.
     """
 
-    def __init__(self, latency: float = 0.0, host: str = "127.0.0.1", port: int = 0, **app_kwargs: Any) -> None:
+    def __init__(self, latency: float = 0.0, host: str = "127.0.0.1", port: int = 0,
+                 wrap: Optional[Callable[[Any], Any]] = None, wrap_store: Optional[Callable[[Any], Any]] = None,
+                 **app_kwargs: Any) -> None:
         self.firecrest = FirecrestApp(**app_kwargs)
         served: Any = self.firecrest
         if latency:
             served = FaultInjector(self.firecrest, latency=latency)
+        if wrap is not None:
+            served = wrap(served)
         super().__init__(served, host=host, port=port)
         self.app = self.firecrest  # the state, for tests to inspect (``served`` may wrap it)
-        self.store_server = LocalServer(self.firecrest.store, host=host)
+        store: Any = self.firecrest.store
+        self.store_server = LocalServer(wrap_store(store) if wrap_store is not None else store, host=host)
         self.auth = _UserAuth(self.firecrest)
 
     @property

@@ -44,5 +44,6 @@ def firecrest_async_client(firecrest_emulator: Any) -> Iterator[Any]:
     client.time_between_calls = {service: 0 for service in client.time_between_calls}
     yield client
     if not client.is_session_closed:
-        client._aio._executor.shutdown(wait=False)
-        client._wire.close()
+        import asyncio
+
+        asyncio.run(client.close_session())

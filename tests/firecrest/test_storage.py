@@ -150,3 +150,33 @@ def test_external_download_fails_with_118_when_the_file_vanishes(client, emu) ->
     client.simple_delete("cluster", f"{HOME}/brief.bin")
     with pytest.raises(fc.StorageDownloadException):
         down.object_storage_data
+
+
+def test_a_dropped_download_is_resumed_and_a_short_one_never_lands(tmp_path) -> None:
+    from archfx_cloud.api.exceptions import TransferError
+    from archfx_cloud.testing.faults import FaultInjector
+    from firecrest.testing import FirecrestEmulator
+
+    injectors = []
+
+    def flaky(app):
+        injectors.append(FaultInjector(app, schedule=["truncate", None]))
+        return injectors[0]
+
+    payload = os.urandom(3 * 1024 * 1024)
+    with FirecrestEmulator(task_seconds=0.01, staging_seconds=0.01, wrap_store=flaky) as emu:
+        _put(emu, f"{HOME}/r.bin", payload)
+        client = fc.v1.Firecrest(emu.url, authorization=emu.auth)
+        client.polling_sleep_times = [0.01] * 500
+        down = client.external_download("cluster", f"{HOME}/r.bin")
+        down.poll_seconds = 0.01
+        target = tmp_path / "r.bin"
+        down.finish_download(str(target), progress=False)
+        assert target.read_bytes() == payload
+        assert injectors[0].stats["truncate"] == 1
+        injectors[0].schedule = ["truncate"]  # every attempt drops: give up, leave nothing behind
+        with pytest.raises(TransferError) as caught:
+            down.finish_download(str(tmp_path / "never.bin"), progress=False)
+        assert sorted(os.listdir(tmp_path)) == ["r.bin"]
+        signature = down.object_storage_link.split("X-Amz-Signature=")[1]
+        assert signature not in str(caught.value) and signature not in repr(caught.value)
