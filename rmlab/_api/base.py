@@ -87,7 +87,7 @@ class _CheckedFiles:
     @staticmethod
     def _key(kind: str, path: str) -> Tuple[Any, ...]:
         st = os.stat(path)
-        return kind, os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino
+        return kind, os.path.abspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
     def check(self, kind: str, path: str, validate: Callable[[str, str], Any]) -> None:
         if not os.path.isfile(path):

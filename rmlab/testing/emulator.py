@@ -271,10 +271,10 @@ class RMLabApp:
             self.in_flight[endpoint.id] += 1
             self.max_in_flight[endpoint.id] = max(self.max_in_flight[endpoint.id], self.in_flight[endpoint.id])
         try:
-            if self.latency > 0:
-                time.sleep(self.latency)
             principal = self._authenticate(endpoint, request)
             values = self._decode(endpoint, request, rest)
+            if self.latency > 0:  # the answer comes `latency` after the request arrived
+                time.sleep(self.latency)
             gate = self._gates.get(endpoint.id)
             if gate is not None:
                 try:
@@ -814,8 +814,8 @@ class RMLabApp:
 class RMLabEmulator:
     """:class:`RMLabApp` on a local server.
 
-    ``latency`` adds that many seconds to every API request (counted as in flight, so
-    ``app.max_in_flight`` shows overlap); ``wrap(app)`` wraps the app in any other middleware,
+    ``latency`` delays every API answer by that many seconds after the request has arrived
+    (counted as in flight, so ``app.max_in_flight`` shows overlap); ``wrap(app)`` wraps the app in any other middleware,
     e.g. the core's ``FaultInjector`` for 429/5xx/dropped connections. Other keywords go
     to :class:`RMLabApp`. ``credentials`` are the keyword arguments of ``rmlab.API``.
     """

@@ -54,14 +54,20 @@ def pair(a: str, b: str) -> str:
 
 @dataclass
 class PModelRecord:
-    """A stored model: raw JSON text (parsed on first use), its source name and MD5."""
+    """A stored model: raw JSON text, parsed and hashed (MD5) on first use."""
 
     id: str
     kind: str
     filename: str
     raw: bytes
-    hash: str
+    _hash: Optional[str] = None
     _parsed: Any = None
+
+    @property
+    def hash(self) -> str:
+        if self._hash is None:
+            self._hash = hashlib.md5(self.raw).hexdigest()
+        return self._hash
 
     def parsed(self) -> Any:
         if self._parsed is None:
@@ -274,12 +280,12 @@ class Scenario:
     def add_pmodel(self, pmodel_id: str, kind: str, filename: str, raw: bytes) -> None:
         if kind not in PMODEL_KINDS:
             raise errors.ClientError(f"unknown model kind `{kind}`; expected one of {', '.join(PMODEL_KINDS)}")
-        if not raw.lstrip()[:1] == b"{":
+        if not raw[:4096].lstrip()[:1] == b"{":
             raise errors.ClientError(f"model `{pmodel_id}` must be a JSON object")
         existing = self.pmodels.get(pmodel_id)
         if existing is None:
             self._room("pmodel", list(self.pmodels) + [pmodel_id])
-        self.pmodels[pmodel_id] = PModelRecord(pmodel_id, kind, filename, raw, hashlib.md5(raw).hexdigest())
+        self.pmodels[pmodel_id] = PModelRecord(pmodel_id, kind, filename, raw)
         self._touch()
 
     def pmodel(self, kind: str, pmodel_id: str) -> PModelRecord:
