@@ -1,6 +1,7 @@
 """Upload and fetch against the emulator: files, JSON files, lists, models, flight data, chunking."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -45,6 +46,8 @@ def test_sample_network_is_stored_and_derived(make_emulator, run, upload_network
     by_id = {m.id: m for m in models}
     assert isinstance(by_id["pricing_range.sample.json"], PModel)
     assert by_id["pricing_range.sample.json"].filename == "pricing_range.sample.json"  # base name, not a path
+    raw = (SAMPLES / "pricing_range.sample.json").read_bytes()
+    assert by_id["pricing_range.sample.json"].hash == hashlib.md5(raw).hexdigest()
     assert json.loads(by_id["pricing_range.sample.json"].cnt) == range_model == {
         "granularity": 10, "min_fare": 40, "max_fare": 300, "lowest_tag": "Q"}
     assert len(filters) == 5
