@@ -135,19 +135,23 @@ class LftpProcess:
         popen = self.popen
         if popen is None or popen.poll() is not None:
             return
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        children = descendants(popen.pid)  # ssh runs in its own session (a pty): kill it by pid
+        for child in children:
             try:
-                os.killpg(popen.pid, sig)
+                os.kill(child, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
-                try:
-                    popen.send_signal(sig)
-                except ProcessLookupError:
-                    pass
+                pass
+        try:  # a hung lftp gets no say: its state is being thrown away anyway
+            os.killpg(popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             try:
-                popen.wait(timeout=2.0)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+                popen.kill()
+            except ProcessLookupError:
+                pass
+        try:
+            popen.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            log.warning("lftp (pid %s) did not exit after SIGKILL", popen.pid)
 
     def _close_pipes(self) -> None:
         popen = self.popen
@@ -331,3 +335,28 @@ def background(command: str) -> str:
 def join_commands(commands: Sequence[str]) -> str:
     """Several commands on one line, run in sequence (``;``)."""
     return "; ".join(commands)
+
+
+def descendants(pid: int) -> List[int]:
+    """Process ids below ``pid`` (read from /proc; empty where there is no /proc)."""
+    parents: Dict[int, List[int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(name))
+        except (OSError, IndexError, ValueError):
+            continue
+    found: List[int] = []
+    stack = [pid]
+    while stack:
+        for child in parents.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found

@@ -55,6 +55,7 @@ _PROTECTED_SETTINGS = {
     "cmd:save-cwd-history": "no",
     "cmd:save-rl-history": "no",
     "cmd:show-status": "no",
+    "cmd:move-background": "no",
     "log:enabled/xfer": "no",
     "xfer:make-backup": "no",
 }
@@ -157,6 +158,7 @@ class ImplicitMount:
         self._endpoint: Optional[SshEndpoint] = None
         self._local_dir = self.original_local_dir
         self._capture_count = 0
+        self._remote_cwd: Optional[str] = None
 
     def __repr__(self) -> str:  # never shows the password
         state = "mounted" if self.mounted else "not mounted"
@@ -329,7 +331,8 @@ class ImplicitMount:
             self._enter_default_directory()
             self._run(f"lcd {lftp_path(self.original_local_dir)}")
             self._local_dir = self.original_local_dir
-            if not self.pwd():
+            self._remote_cwd = self.pwd()
+            if not self._remote_cwd:
                 raise MountError("Failed to connect: lftp reports no remote working directory")
         except BaseException as exc:
             self._teardown()
@@ -379,32 +382,31 @@ class ImplicitMount:
 
     def remount(self) -> None:
         """Start a fresh lftp process (after a timeout or crash), keeping the directories."""
-        remote_dir = None
+        remote_dir = self._remote_cwd
         if self._process is not None and self._process.alive:
             try:
                 remote_dir = self.pwd()
             except LftpError:
-                remote_dir = None
+                pass
         local_dir = self._local_dir
         if self._process is not None:
             self._teardown()
         self.mount()
-        if remote_dir and remote_dir != self.default_remote_dir:
+        if remote_dir and remote_dir != self._remote_cwd:
             self.cd(remote_dir)
         if local_dir and local_dir != self.original_local_dir and os.path.isdir(local_dir):
             self.lcd(local_dir)
 
     def ensure_mounted(self) -> None:
-        """Re-mount if the lftp process is gone (used by retries)."""
+        """Re-mount (back in the same directories) if the lftp process is gone; used by retries."""
         if not self.mounted:
-            if self._process is not None:
-                self._teardown()
-            self.mount()
+            self.remount()
 
     # ------------------------------------------------------------------ navigation
     def cd(self, remote_path: str, **kwargs: Any) -> None:
         """Change the remote working directory."""
         self._run(f"cd {lftp_path(remote_path)}")
+        self._remote_cwd = self.pwd()
 
     def pwd(self) -> str:
         """The remote working directory as a path."""
@@ -607,8 +609,25 @@ class ImplicitMount:
     # ------------------------------------------------------------------ remote changes
     def mkdir(self, remote_path: str, parents: bool = True) -> None:
         """Create a remote directory (and its parents); an existing one is fine."""
-        flags = "-p -f" if parents else "-f"
-        self._run(f"mkdir {flags} {lftp_path(remote_path)}")
+        self._ensure_dirs([remote_path], parents=parents)
+
+    def _ensure_dirs(self, directories: Sequence[str], parents: bool = True) -> None:
+        """``mkdir -p`` several directories; fail only if one of them does not exist afterwards.
+
+        (SFTP reports an existing directory as a generic failure, and lftp's ``-f`` would hide
+        real errors such as a permission denied.)
+        """
+        directories = [d for d in directories if d not in ("", ".", "/")]
+        flags = "-p " if parents else ""
+        for index in range(0, len(directories), 200):
+            chunk = directories[index:index + 200]
+            try:
+                self._run(f"mkdir {flags}" + " ".join(lftp_path(d) for d in chunk))
+            except LftpError:
+                for directory in chunk:
+                    entry = self.stat(directory)
+                    if entry is None or not entry.is_dir:
+                        raise
 
     def mv(self, source: str, destination: str) -> None:
         """Rename a remote path."""
@@ -629,6 +648,8 @@ class ImplicitMount:
         flags += f"{extra} " if extra else ""
         plain = [p for p in paths if not needs_glob(p)]
         special = [p for p in paths if needs_glob(p)]
+        if force and execute:
+            special = [p for p in special if self.stat(p) is not None]
         commands = []
         if plain:
             commands.append(f"rm {flags}{' '.join(lftp_path(p) for p in plain)}")
@@ -640,6 +661,10 @@ class ImplicitMount:
             self._unique_glob_match(item)
         for command in commands:
             self._run(command if blocking else f"{command} &")
+        if force and blocking and commands:  # -f also silences real failures: check the paths are gone
+            for item in paths:
+                if self.stat(item) is not None:
+                    raise RemotePermissionError(f"could not remove {item!r} (it still exists)", commands[0])
         return None
 
     def _unique_glob_match(self, remote_path: str) -> None:
@@ -708,8 +733,7 @@ class ImplicitMount:
         for parent in parents:
             if needs_glob(parent):
                 raise UnsupportedPathError(f"lftp cannot create a directory whose name contains a newline: {parent!r}")
-        for index in range(0, len(parents), 200):
-            self._run("mkdir -p -f " + " ".join(lftp_path(p) for p in parents[index:index + 200]))
+        self._ensure_dirs(parents)
         plain = [(l, r) for l, r in pairs if not needs_glob(r) and "\n" not in l]
         special = [(l, r) for l, r in pairs if needs_glob(r) or "\n" in l]
         idle = max(self.transfer_timeout, self.timeout) if timeout is None else timeout
