@@ -106,7 +106,7 @@ _CONNECTION_MARKERS = (
 def classify_failure(stderr: str) -> type:
     """Map lftp's error text to an exception class (the text is lftp's, English locale)."""
     text = stderr.lower()
-    if "no such file" in text:
+    if "no such file" in text or "no files found" in text:
         return RemoteFileNotFoundError
     if "permission denied" in text or "login failed" in text or "login incorrect" in text:
         return RemotePermissionError

@@ -110,7 +110,9 @@ class IOHandler(ImplicitMount):
         base = posixpath.basename(remote_path.rstrip("/")) or "root"
         if entry.is_dir:
             local = self._local(local_destination) if local_destination else self._local(base)
-            return self.mirror(remote_path, local, P=max(1, min(n, MAX_PARALLEL_FILES)), blocking=blocking)
+            # a fresh listing: with upstream's --use-cache a remote change went unseen for an hour
+            return self.mirror(remote_path, local, blocking=blocking,
+                               default_args={"P": max(1, min(n, MAX_PARALLEL_FILES))})
         local = self._local(local_destination) if local_destination else self._local(base)
         if os.path.isdir(local):
             local = os.path.join(local, base)
@@ -172,7 +174,8 @@ class IOHandler(ImplicitMount):
         local = self._local(local_path)
         if os.path.isdir(local):
             remote = remote_destination or os.path.basename(local.rstrip(os.sep))
-            return self.mirror(remote, local, reverse=True, P=max(1, min(n, MAX_PARALLEL_FILES)), blocking=blocking)
+            return self.mirror(remote, local, reverse=True, blocking=blocking,
+                               default_args={"P": max(1, min(n, MAX_PARALLEL_FILES))})
         if not os.path.isfile(local):
             raise FileNotFoundError(f"local path {local} does not exist")
         remote = remote_destination or os.path.basename(local)
@@ -303,10 +306,12 @@ class IOHandler(ImplicitMount):
         """Make the local directory and the remote working directory agree.
 
         ``direction`` (any case): ``down`` fetches remote files that are missing locally or
-        differ (size, or newer modification time), ``up`` sends local ones the same way and
-        merges them into the file index, ``both`` does both. ``replace_local`` re-fetches
-        everything and deletes local files the remote does not have. Returns
-        ``{"downloaded": [...], "uploaded": [...], "deleted": [...]}`` (relative paths).
+        newer there, ``up`` sends local files that are missing remotely or newer here (and
+        merges them into the file index), ``both`` does both; a file that differs goes from the
+        side with the newer modification time (a pure size difference follows ``direction``).
+        ``replace_local`` re-fetches everything and deletes local files the remote does not
+        have. Returns ``{"downloaded": [...], "uploaded": [...], "deleted": [...]}`` (relative
+        paths).
         """
         direction = str(direction).lower()
         if direction not in ("down", "up", "both"):
@@ -322,7 +327,8 @@ class IOHandler(ImplicitMount):
         local = _local_files(local_root)
         result: Dict[str, List[str]] = {"downloaded": [], "uploaded": [], "deleted": []}
         if direction in ("up", "both"):
-            todo = sorted(rel for rel, state in local.items() if _newer_or_different(state, remote.get(rel)))
+            ties = "up" if direction == "up" else None
+            todo = sorted(rel for rel, state in local.items() if _newer_side(state, remote.get(rel), ties) == "up")
             self._in_batches(todo, batch_size, progress, "Uploading",
                              lambda chunk: self._send([(os.path.join(local_root, *rel.split("/")), rel)
                                                        for rel in chunk], parallel))
@@ -336,7 +342,7 @@ class IOHandler(ImplicitMount):
         if direction in ("down", "both"):
             uploaded = set(result["uploaded"])
             todo = sorted(rel for rel, entry in remote.items() if rel not in uploaded and
-                          (replace_local or _remote_newer_or_different(entry, local.get(rel))))
+                          (replace_local or _newer_side(local.get(rel), entry, "down") == "down"))
             self._in_batches(todo, batch_size, progress, "Downloading",
                              lambda chunk: self._fetch([(rel, os.path.join(local_root, local_relative(rel)))
                                                         for rel in chunk], parallel))
@@ -381,19 +387,22 @@ def _local_files(root: str) -> Dict[str, Tuple[int, float]]:
     return found
 
 
-def _newer_or_different(state: Tuple[int, float], entry: Optional[RemoteEntry]) -> bool:
+def _newer_side(state: Optional[Tuple[int, float]], entry: Optional[RemoteEntry],
+                tie: Optional[str]) -> Optional[str]:
+    """Which side holds the version to keep: ``"up"`` (local), ``"down"`` (remote) or None.
+
+    A file on one side only goes to the other; a file that differs goes from the side with
+    the newer modification time; a size difference with equal times goes the ``tie`` way.
+    """
     if entry is None:
-        return True
-    size, mtime = state
-    if entry.size is not None and entry.size != size:
-        return True
-    return entry.mtime is not None and mtime > entry.mtime + 1
-
-
-def _remote_newer_or_different(entry: RemoteEntry, state: Optional[Tuple[int, float]]) -> bool:
+        return "up" if state is not None else None
     if state is None:
-        return True
+        return "down"
     size, mtime = state
+    if entry.mtime is not None and mtime > entry.mtime + 1:
+        return "up"
+    if entry.mtime is not None and entry.mtime > mtime + 1:
+        return "down"
     if entry.size is not None and entry.size != size:
-        return True
-    return entry.mtime is not None and entry.mtime > mtime + 1
+        return tie
+    return None

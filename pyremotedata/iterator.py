@@ -23,7 +23,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import main_logger
-from .errors import LftpError, LftpProcessError, LftpTimeoutError, RemoteFileNotFoundError, RemotePermissionError
+from .errors import (AuthenticationError, HostKeyError, LftpError, MountError, NotMountedError,
+                     RemoteFileNotFoundError, RemotePermissionError, UnsupportedPathError)
 from .localfs import local_relative
 from .mount import _progress_bar
 
@@ -262,7 +263,9 @@ class RemotePathIterator:
             except (RemoteFileNotFoundError, RemotePermissionError) as exc:
                 raise type(exc)(f"{exc}\n(the file index lists a file the server does not give; rebuild the "
                                 f"index with get_file_index(override=True))", exc.command, exc.stderr) from exc
-            except LftpError as exc:
+            except (AuthenticationError, HostKeyError, UnsupportedPathError):
+                raise
+            except (LftpError, MountError, NotMountedError) as exc:
                 if self.stop_event.is_set():
                     raise _Stopped() from exc
                 elapsed = time.monotonic() - started
@@ -275,8 +278,13 @@ class RemotePathIterator:
                 attempt += 1
                 if self.stop_event.wait(delay):
                     raise _Stopped() from exc
-                if isinstance(exc, (LftpTimeoutError, LftpProcessError)) or not self.io_handler.mounted:
-                    self.io_handler.ensure_mounted()
+                if not self.io_handler.mounted:
+                    try:
+                        self.io_handler.ensure_mounted()
+                    except (AuthenticationError, HostKeyError):
+                        raise
+                    except (LftpError, MountError) as mount_exc:
+                        log.warning("re-mount failed, will retry: %s", mount_exc)
 
     # ------------------------------------------------------------------ consumer
     def __iter__(self) -> Iterator[Tuple[str, str]]:
@@ -353,7 +361,7 @@ class RemotePathIterator:
                 thread.join(STOP_GRACE)
                 try:
                     self.io_handler.ensure_mounted()
-                except LftpError as exc:
+                except (LftpError, MountError) as exc:
                     log.warning("could not re-mount after stopping the producer: %s", exc)
         while True:
             try:

@@ -893,7 +893,7 @@ class ImplicitMount:
             args["P"] = min(int(args["P"]), MAX_PARALLEL_FILES)
         locals_ = [self._local(p) for p in ([local_paths] if isinstance(local_paths, str) else local_paths)]
         command = (f"mput {self.format_options(**args)} -O {lftp_path(remote_destination_dir)} "
-                   + " ".join(lftp_glob_path(p) for p in locals_))
+                   + " ".join(newline_glob(p) if needs_glob(p) else lftp_glob_path(p) for p in locals_))
         if not execute:
             return command
         remotes = [posixpath.join(remote_destination_dir, os.path.basename(p)) for p in locals_]
@@ -916,8 +916,7 @@ class ImplicitMount:
         Returns the files that are new or changed afterwards (local paths when downloading,
         remote paths when uploading), or the command with ``execute=False``.
         """
-        args: Dict[str, Any] = {"P": 5, "use-cache": None}
-        args.update(default_args or {})
+        args: Dict[str, Any] = dict(default_args) if default_args is not None else {"P": 5, "use-cache": None}
         args.update(kwargs)
         if "P" in args and args["P"] is not None:
             args["P"] = min(int(args["P"]), MAX_PARALLEL_FILES)
