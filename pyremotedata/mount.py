@@ -379,6 +379,11 @@ class ImplicitMount:
             raise NotMountedError(f"{self!r} is not mounted")
         self._process.close(timeout=timeout)
         self._teardown()
+        if self._owns_local_dir:  # the temporary directory made for this mount, if left empty
+            try:
+                os.rmdir(self.original_local_dir)
+            except OSError:
+                pass
 
     def remount(self) -> None:
         """Start a fresh lftp process (after a timeout or crash), keeping the directories."""
