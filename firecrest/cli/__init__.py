@@ -682,12 +682,12 @@ def main_options(
     """
     ctx.obj = Settings(firecrest_url=firecrest_url, client_id=client_id, client_secret=client_secret,
                        token_url=token_url, api_version=api_version, timeout=timeout, auth_timeout=auth_timeout)
-    level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
     if debug or verbose:
         from rich.logging import RichHandler
 
+        level = logging.DEBUG if debug else logging.INFO
         logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=errors)])
-    logger.setLevel(level)
+        logger.setLevel(level)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -117,7 +117,7 @@ def test_a_throttled_call_waits_and_holds_back_the_service(emu) -> None:
 def test_concurrent_polls_are_merged_into_one_request(emu, job_waiter) -> None:
     async def main():
         client = _client(emu, spacing=0.05)
-        jobs = [await client.submit("cluster", script_str="#!/bin/bash\nsleep 1\n") for _ in range(4)]
+        jobs = [await client.submit("cluster", script_str="#!/bin/bash\nsleep 30\n") for _ in range(4)]
         client.merge_get_requests = True
         before = {k: emu.app.requests[k] for k in ("jobs", "tasks")}
         active = await asyncio.gather(*(client.poll_active("cluster", [j["jobid"]]) for j in jobs))

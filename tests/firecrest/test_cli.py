@@ -158,3 +158,10 @@ def test_the_console_command_runs_in_its_own_process(cli, emu) -> None:
     failed = subprocess.run([sys.executable, "-m", "firecrest", "ls", "/none"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert failed.returncode == 1 and "Operation failed" in failed.stderr
+
+
+def test_the_console_script_is_declared() -> None:
+    from importlib.metadata import entry_points
+
+    found = [e for e in entry_points(group="console_scripts") if e.name == "firecrest"]
+    assert [e.value for e in found] == ["firecrest.cli_script:main"]

@@ -69,8 +69,8 @@ def test_a_refused_script_fails_the_task(client) -> None:
 
 
 def test_poll_active_and_poll_shapes_and_parameters(client, emu, job_waiter) -> None:
-    one = client.submit("cluster", script_str="#!/bin/bash\nsleep 0.3\n")
-    two = client.submit("cluster", script_str="#!/bin/bash\nsleep 0.3\n")
+    one = client.submit("cluster", script_str="#!/bin/bash\nsleep 1.5\n")
+    two = client.submit("cluster", script_str="#!/bin/bash\nsleep 1.5\n")
     active = client.poll_active("cluster")
     assert {j["jobid"] for j in active} == {str(one["jobid"]), str(two["jobid"])}
     assert set(active[0]) >= {"jobid", "partition", "name", "user", "state", "start_time", "time", "time_left",

@@ -10,6 +10,7 @@ HOME = "/home/test_user"
 
 def test_debug_logs_hold_no_secrets(emu, tmp_path, caplog) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="firecrest")
     auth = fc.ClientCredentialsAuth(emu.client_id, emu.client_secret, emu.token_url)
     client = fc.v1.Firecrest(emu.url, authorization=auth)
     client.polling_sleep_times = [0.01] * 500

@@ -38,7 +38,7 @@ def test_transfer_jobs_move_data_when_the_job_runs(client, emu, job_waiter, meth
 def test_delete_compress_and_extract_jobs_with_a_stage_out_dependency(client, emu, job_waiter) -> None:
     client.mkdir("cluster", f"{HOME}/tree/sub", p=True)
     _put(emu, f"{HOME}/tree/sub/f.txt", b"deep")
-    slow = client.submit("cluster", script_str="#!/bin/bash\nsleep 0.3\n")
+    slow = client.submit("cluster", script_str="#!/bin/bash\nsleep 1.5\n")
     packed = client.submit_compress_job("cluster", f"{HOME}/tree", f"{HOME}/tree.tgz",
                                         stage_out_job_id=slow["jobid"])
     sent = [e for e in emu.app.exchanges if e.path == "/storage/xfer-internal/compress"][0]
@@ -144,7 +144,7 @@ def test_external_download_errors(client, emu) -> None:
 
 def test_external_download_fails_with_118_when_the_file_vanishes(client, emu) -> None:
     _put(emu, f"{HOME}/brief.bin", b"x" * 10)
-    emu.app.staging_seconds = 0.2
+    emu.app.staging_seconds = 1.0
     down = client.external_download("cluster", f"{HOME}/brief.bin")
     down.poll_seconds = 0.01
     client.simple_delete("cluster", f"{HOME}/brief.bin")
