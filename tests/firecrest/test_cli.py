@@ -83,7 +83,7 @@ def test_failures_exit_non_zero_with_one_line(cli) -> None:
 
 def test_compute_commands(cli, emu, tmp_path) -> None:
     script = tmp_path / "job.sh"
-    script.write_text("#!/bin/bash\necho \"$WHO was here\"\nsleep 0.2\n")
+    script.write_text("#!/bin/bash\necho \"$WHO was here\"\nsleep 1.5\n")
     result = cli("submit", str(script), "-e", "WHO=cli", "--json")
     assert result.exit_code == 0, result.output
     job = json.loads(result.output)
