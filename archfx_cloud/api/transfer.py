@@ -303,6 +303,18 @@ def _content_length(response: requests.Response) -> Optional[int]:
         return None
 
 
+def _part_file(directory: str, name: str) -> Tuple[int, str]:
+    """A new temporary file next to the destination, created with the ordinary ``0o666 & ~umask``
+    mode (``mkstemp``'s 0600 would stay on the downloaded file after the rename)."""
+    for _ in range(100):
+        path = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.part")
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file in {directory!r}")
+
+
 def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *, params: Any = None,
              headers: Optional[Mapping[str, str]] = None, checksum: Union[None, str, Tuple[str, str]] = None,
              progress: ProgressArg = None, resume: bool = True, max_resumes: int = 5,
@@ -325,8 +337,7 @@ def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *,
         directory = os.path.dirname(os.path.abspath(final_path))
         if not os.path.isdir(directory):
             raise FileNotFoundError(f"download directory {directory!r} does not exist")
-        import tempfile  # only downloads to a path need it; kept off the import path
-        fd, tmp_path = tempfile.mkstemp(prefix=f".{os.path.basename(final_path)}.", suffix=".part", dir=directory)
+        fd, tmp_path = _part_file(directory, os.path.basename(final_path))
         out: BinaryIO = os.fdopen(fd, "wb")
         start_pos = 0
     else:

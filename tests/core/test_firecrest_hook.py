@@ -64,3 +64,14 @@ def test_a_failed_download_never_shows_a_presigned_signature(tmp_path) -> None:
             client.download(url, str(tmp_path / "x.bin"), max_resumes=1)
     assert "s3cr3tsig" not in str(caught.value) and "s3cr3tsig" not in repr(caught.value)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_downloaded_file_gets_the_usual_permissions(tmp_path) -> None:
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    with DemoService() as demo, RestClient(demo.url) as client:
+        path = client.download(demo.url + "/blob/1000", str(tmp_path / "f.bin"))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
