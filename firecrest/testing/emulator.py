@@ -280,7 +280,8 @@ class FirecrestApp(UtilitiesHandlers, ComputeHandlers, StorageHandlers):
         try:
             adapter = self._routes.bind_to_environ(environ)
             endpoint, args = adapter.match()
-            self.requests[endpoint if endpoint != "utilities" else f"utilities/{args['command']}"] += 1
+            with self.lock:
+                self.requests[endpoint if endpoint != "utilities" else f"utilities/{args['command']}"] += 1
             response = self._dispatch(request, endpoint, args)
         except Reply as reply:
             response = reply.response()
