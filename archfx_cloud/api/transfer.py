@@ -303,6 +303,16 @@ def _content_length(response: requests.Response) -> Optional[int]:
         return None
 
 
+def _is_special_file(path: str) -> bool:
+    """True for an existing path that is neither a regular file nor a directory (a device, FIFO...)."""
+    import stat
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _part_file(directory: str, name: str) -> Tuple[int, str]:
     """A new temporary file next to the destination, created with the ordinary ``0o666 & ~umask``
     mode (``mkstemp``'s 0600 would stay on the downloaded file after the rename)."""
@@ -332,8 +342,15 @@ def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *,
     hdrs = {"Accept-Encoding": "identity", **(headers or {})}
     to_path = isinstance(dest, str) or hasattr(dest, "__fspath__")
     tmp_path: Optional[str] = None
+    opened_special: Optional[BinaryIO] = None
+    if to_path and _is_special_file(os.fspath(dest)):  # type: ignore[arg-type]
+        # /dev/null, a FIFO, a terminal: write in place; renaming over it would replace the node.
+        opened_special = dest = open(os.fspath(dest), "wb")  # type: ignore[arg-type]
+        to_path = False
     if to_path:
         final_path = os.fspath(dest)  # type: ignore[arg-type]
+        if os.path.isdir(final_path):
+            raise IsADirectoryError(f"download destination {final_path!r} is a directory; give a file path")
         directory = os.path.dirname(os.path.abspath(final_path))
         if not os.path.isdir(directory):
             raise FileNotFoundError(f"download directory {directory!r} does not exist")
@@ -400,8 +417,10 @@ def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *,
             tmp_path = None
             return final_path
         out.flush()
-        return dest  # type: ignore[return-value]
+        return opened_special.name if opened_special is not None else dest  # type: ignore[return-value]
     finally:
+        if opened_special is not None:
+            opened_special.close()
         if meter is not None:
             meter.close()
         if tmp_path is not None:

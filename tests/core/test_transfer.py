@@ -126,3 +126,29 @@ def test_streamed_uploads_carry_a_content_length(client, multipart):
     assert "Transfer-Encoding" not in answer["headers"]
     length = int(answer["headers"]["Content-Length"])
     assert length == len(payload) if not multipart else length > len(payload)
+
+
+def test_download_to_dev_null_writes_in_place(client):
+    import stat
+    before = os.stat("/dev/null")
+    assert client.blob(100_000).download("/dev/null") == "/dev/null"
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+
+
+def test_download_to_a_fifo_streams_into_it(client, tmp_path):
+    import threading
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    client.blob(300_000).download(fifo)
+    reader.join(10)
+    assert len(received[0]) == 300_000 and fifo.is_fifo()
+
+
+def test_download_onto_a_directory_is_a_clear_error(client, tmp_path):
+    with pytest.raises(IsADirectoryError):
+        client.blob(10).download(tmp_path)
+    assert list(tmp_path.iterdir()) == []
