@@ -21,10 +21,10 @@ import io
 import json
 import os
 import re
-import tempfile
 from typing import Any, BinaryIO, Dict, Optional, Tuple, Union
 
 from archfx_cloud.api.progress import Progress
+from archfx_cloud.api.transfer import atomic_open
 
 __all__ = ["Base64Body", "prepare_input", "decode_output", "looks_base64", "write_atomic",
            "parse_headers", "OUTPUT_MODES", "TEXT_EXTENSIONS"]
@@ -226,21 +226,10 @@ def decode_output(body: bytes, mode: str = "auto", destination: Optional[str] = 
 
 
 def write_atomic(path: Union[str, "os.PathLike[str]"], data: bytes) -> str:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, then rename."""
-    final = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(final))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(final)}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, final)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return final
+    """Write ``data`` to ``path`` through the core's atomic writer (temporary file, then rename)."""
+    with atomic_open(path) as out:
+        out.write(data)
+    return os.fspath(path)
 
 
 def parse_headers(headers: Any) -> Dict[str, str]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import requests
 
@@ -323,6 +324,38 @@ def _part_file(directory: str, name: str) -> Tuple[int, str]:
         except FileExistsError:
             continue
     raise FileExistsError(f"could not create a temporary file in {directory!r}")
+
+
+@contextmanager
+def atomic_open(path: PathLike) -> Iterator[BinaryIO]:
+    """A binary file to write that becomes ``path`` only if the block completes.
+
+    Bytes go to a temporary file next to ``path`` (ordinary ``0o666 & ~umask`` mode), renamed
+    over ``path`` on success and removed on any failure, so readers never see a half-written
+    file and a failed write keeps the previous one. A device or FIFO (``/dev/null``) is written
+    in place: renaming over it would replace the node.
+    """
+    final = os.fspath(path)
+    if _is_special_file(final):
+        with open(final, "wb") as special:
+            yield special  # type: ignore[misc]
+        return
+    if os.path.isdir(final):
+        raise IsADirectoryError(f"destination {final!r} is a directory; give a file path")
+    directory = os.path.dirname(os.path.abspath(final))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"destination directory {directory!r} does not exist")
+    fd, tmp = _part_file(directory, os.path.basename(final))
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out  # type: ignore[misc]
+        os.replace(tmp, final)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def download(client: "RestClient", url: str, dest: Union[PathLike, BinaryIO], *, params: Any = None,

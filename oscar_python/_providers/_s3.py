@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 from archfx_cloud.api.progress import Progress
+from archfx_cloud.api.transfer import atomic_open
 
 from ..exceptions import StorageError, StorageTransferError
 from ._providers_base import StorageProvider, local_target, progress_name, split_remote
@@ -127,25 +127,15 @@ class S3(StorageProvider):
     def download_file(self, local_path: str, remote_path: str, progress: Any = None) -> str:
         bucket, key = split_remote(remote_path)
         target = local_target(local_path, remote_path)
-        directory = os.path.dirname(os.path.abspath(target))
         try:
             size = self.client.head_object(Bucket=bucket, Key=key).get("ContentLength")
         except _boto_errors() as exc:
             raise self._fail(f"download of {bucket}/{key}", exc, StorageTransferError) from exc
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part", dir=directory)
         try:
-            with os.fdopen(fd, "wb") as out, Progress(progress, size, description=progress_name(key)) as meter:
+            with atomic_open(target) as out, Progress(progress, size, description=progress_name(key)) as meter:
                 self.client.download_fileobj(bucket, key, out, Config=self._transfer_config(), Callback=meter.update)
-            os.replace(tmp, target)
-            tmp = ""
         except _boto_errors() as exc:
             raise self._fail(f"download of {bucket}/{key}", exc, StorageTransferError) from exc
-        finally:
-            if tmp:
-                try:
-                    os.unlink(tmp)
-                except FileNotFoundError:
-                    pass
         log.debug("%s: downloaded %s/%s to %s", self.provider_id, bucket, key, target)
         return target
 

@@ -152,3 +152,27 @@ def test_download_onto_a_directory_is_a_clear_error(client, tmp_path):
     with pytest.raises(IsADirectoryError):
         client.blob(10).download(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_open_keeps_the_previous_file_on_failure(tmp_path):
+    from archfx_cloud.api.transfer import atomic_open
+    target = tmp_path / "out.txt"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_open(target) as out:
+            out.write(b"half")
+            raise RuntimeError("boom")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+    with atomic_open(target) as out:
+        out.write(b"new")
+    assert target.read_bytes() == b"new"
+    assert (target.stat().st_mode & 0o777) == 0o666 & ~_umask()
+    with atomic_open("/dev/null") as out:
+        out.write(b"discarded")
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
