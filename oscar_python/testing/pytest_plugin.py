@@ -13,24 +13,26 @@ Fixtures: ``oscar_emulator`` (fresh, function scope), ``oscar_client``, ``oscar_
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from .emulator import OscarEmulator
-from .onedata import OnedataEmulator
-from .servers import S3Server, WebDavServer
+if TYPE_CHECKING:  # werkzeug, moto and wsgidav are optional extras: imported by the fixtures
+    from .emulator import OscarEmulator
+    from .onedata import OnedataEmulator
+    from .servers import S3Server, WebDavServer
 
 
 @pytest.fixture
-def oscar_emulator() -> Iterator[OscarEmulator]:
+def oscar_emulator() -> Iterator["OscarEmulator"]:
     """A fresh OSCAR emulator on 127.0.0.1 (basic-auth admin in ``.options()``)."""
+    from .emulator import OscarEmulator
     with OscarEmulator(record=True) as emu:
         yield emu
 
 
 @pytest.fixture
-def oscar_client(oscar_emulator: OscarEmulator) -> Iterator[Any]:
+def oscar_client(oscar_emulator: "OscarEmulator") -> Iterator[Any]:
     """A basic-auth ``oscar_python.client.Client`` for ``oscar_emulator``."""
     from oscar_python.client import Client
     client = Client(oscar_emulator.options())
@@ -39,29 +41,33 @@ def oscar_client(oscar_emulator: OscarEmulator) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def oscar_s3_server() -> Iterator[S3Server]:
+def oscar_s3_server() -> Iterator["S3Server"]:
     """An S3-compatible server (moto) on 127.0.0.1, shared by the session."""
+    from .servers import S3Server
     with S3Server() as server:
         yield server
 
 
 @pytest.fixture
-def oscar_s3_emulator(oscar_s3_server: S3Server) -> Iterator[OscarEmulator]:
+def oscar_s3_emulator(oscar_s3_server: "S3Server") -> Iterator["OscarEmulator"]:
     """An OSCAR emulator whose ``minio.default`` is ``oscar_s3_server``."""
+    from .emulator import OscarEmulator
     with OscarEmulator(record=True, s3_endpoint=oscar_s3_server.url, s3_access_key=oscar_s3_server.access_key,
                        s3_secret_key=oscar_s3_server.secret_key) as emu:
         yield emu
 
 
 @pytest.fixture
-def onedata_emulator() -> Iterator[OnedataEmulator]:
+def onedata_emulator() -> Iterator["OnedataEmulator"]:
     """A OneData CDMI endpoint on 127.0.0.1 with one space."""
+    from .onedata import OnedataEmulator
     with OnedataEmulator() as emu:
         yield emu
 
 
 @pytest.fixture
-def webdav_server(tmp_path: Any) -> Iterator[WebDavServer]:
+def webdav_server(tmp_path: Any) -> Iterator["WebDavServer"]:
     """A wsgidav WebDAV server on 127.0.0.1 serving a temporary directory."""
+    from .servers import WebDavServer
     with WebDavServer(str(tmp_path / "webdav-root")) as server:
         yield server
