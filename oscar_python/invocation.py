@@ -10,7 +10,9 @@ Input (``prepare_input``):
 
 Output (``decode_output``): ``"auto"`` decodes only text that is strict base64 (RFC 4648
 alphabet, correct padding) *and* whose decoded bytes are plausible for the destination:
-printable UTF-8 text, or binary data going to a file that is not a text file. ``"raw"`` and
+printable UTF-8 text, or binary data going to a file that is not a text file, when the body
+is long enough not to be a word (``Done``, ``abcd1234`` are valid base64 too) or the decoded
+bytes start with a known file signature (PNG, JPEG, PDF, ZIP, gzip, ...). ``"raw"`` and
 ``"base64"`` force either reading. The file is written atomically.
 """
 from __future__ import annotations
@@ -34,6 +36,11 @@ TEXT_EXTENSIONS = frozenset({".txt", ".json", ".csv", ".tsv", ".md", ".yaml", ".
                              ".log", ".out", ".ini", ".cfg", ".toml", ".sh", ".py", ""})
 _RAW_BLOCK = 3 * 256 * 1024  # raw bytes encoded at a time (a multiple of 3: no padding mid-stream)
 _B64_ALPHABET = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
+#: Shorter base64-looking answers decode to binary only when they carry a file signature.
+MIN_BINARY_BASE64 = 64
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-", b"PK\x03\x04",
+               b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"(\xb5/\xfd", b"II*\x00", b"MM\x00*", b"RIFF",
+               b"\x7fELF", b"\x93NUMPY", b"\x89HDF\r\n\x1a\n", b"OggS", b"fLaC", b"ID3", b"7z\xbc\xaf\x27\x1c")
 
 
 def b64_length(size: int) -> int:
@@ -220,7 +227,8 @@ def decode_output(body: bytes, mode: str = "auto", destination: Optional[str] = 
     if _printable_text(decoded):
         return decoded
     extension = os.path.splitext(destination or "")[1].lower()
-    if destination is not None and extension not in TEXT_EXTENSIONS:
+    if destination is not None and extension not in TEXT_EXTENSIONS and (
+            len(compact) >= MIN_BINARY_BASE64 or decoded.startswith(_SIGNATURES)):
         return decoded
     return body
 

@@ -94,6 +94,9 @@ def test_output_is_decoded_exactly_as_the_service_returned_it(client: Client, tm
     text_out = tmp_path / "out.txt"
     client.run_service("echo", input="Hell", output=str(text_out))  # 4 base64-alphabet chars: stays text
     assert text_out.read_text() == "Hell"
+    status_out = tmp_path / "result.png"
+    client.run_service("echo", input="Done", output=str(status_out))  # a status word, not a picture
+    assert status_out.read_bytes() == b"Done"
     client.run_service("b64", input="héllo", output=str(text_out))  # base64 of printable text: decoded
     assert text_out.read_text(encoding="utf-8") == "héllo"
     client.run_service("b64", input="héllo", output=str(text_out), output_mode="raw")
@@ -181,9 +184,17 @@ def test_strict_base64_detection(text, expected) -> None:
 def test_auto_decoding_rules() -> None:
     assert decode_output(b"Hell", "auto", "out.txt") == b"Hell"
     assert decode_output(base64.b64encode(b"text"), "auto", "out.txt") == b"text"
-    binary = base64.b64encode(b"\x00\xff\x10binary")
-    assert decode_output(binary, "auto", "out.bin") == b"\x00\xff\x10binary"
+    payload = b"\x00\xff\x10binary" * 8
+    binary = base64.b64encode(payload)
+    assert decode_output(binary, "auto", "out.bin") == payload
     assert decode_output(binary, "auto", "out.json") == binary
+    # short words are valid base64 too: kept as they are unless they decode to a known file type
+    for word in (b"Done", b"abcd1234", b"Finished"):
+        assert decode_output(word, "auto", "out.png") == word
+        assert decode_output(word, "auto", "out.dat") == word
+    tiny_gzip = b"\x1f\x8b\x08\x00"
+    assert decode_output(base64.b64encode(tiny_gzip), "auto", "out.gz") == tiny_gzip
+    assert decode_output(b"Done", "base64", "out.png") == base64.b64decode(b"Done")
     with pytest.raises(ValueError):
         decode_output(b"x", "guess")
 
