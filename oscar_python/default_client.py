@@ -106,6 +106,9 @@ class DefaultClient:
         finally:
             if opened is not None:
                 opened.close()
+            meter = getattr(body, "progress", None)
+            if meter is not None:
+                meter.close()
         if output is not None and not async_call:  # a job's output goes to its storage, not here
             write_atomic(output, decode_output(response.content, output_mode, str(output)))
         if async_call:

@@ -243,6 +243,18 @@ def _input(text: Optional[str], file: Optional[str]) -> Any:
     return text if text is not None else file
 
 
+def _input_progress(file: Optional[str], no_progress: bool) -> bool:
+    """A bar while a file input is sent, when stderr is a terminal (never for inline text)."""
+    return file is not None and not no_progress and _stderr_is_terminal()
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _invoker(cluster: Optional[str], endpoint: Optional[str], token: Optional[str]) -> Any:
     if endpoint:
         from oscar_python.client_anon import AnonymousClient
@@ -265,9 +277,8 @@ def service_run(name: str, input_text: Optional[str] = typer.Option(None, "--inp
     """Invoke a service synchronously; prints the (decoded) answer."""
     data = _input(input_text, file)
     client = _invoker(cluster, endpoint, token)
-    progress = False if no_progress or file is None else None
     response = client.run_service(name, input=data, output=output, output_mode=output_mode, token=token,
-                                  progress=progress)
+                                  progress=_input_progress(file, no_progress))
     if output is None:
         from oscar_python.invocation import decode_output
         answer = decode_output(response.content, output_mode)
@@ -281,11 +292,13 @@ def service_job(name: str, input_text: Optional[str] = typer.Option(None, "--inp
                 file: Optional[str] = typer.Option(None, "--file", "-f"),
                 endpoint: Optional[str] = typer.Option(None, "--endpoint", "-e"),
                 token: Optional[str] = typer.Option(None, "--token", "-t"),
+                no_progress: bool = typer.Option(False, "--no-progress"),
                 cluster: Optional[str] = ClusterOpt, as_json: bool = JsonOpt) -> None:
     """Invoke a service asynchronously; prints the new job's name when it can be found."""
     data = _input(input_text, file)
     client = _invoker(cluster, endpoint, token)
-    response = client.run_service(name, input=data, async_call=True, token=token)
+    response = client.run_service(name, input=data, async_call=True, token=token,
+                                  progress=_input_progress(file, no_progress))
     job = getattr(response, "job_name", None)
     emit({"service": name, "job": job, "status_code": response.status_code}, as_json,
          text=job or f"job submitted (HTTP {response.status_code})")

@@ -125,3 +125,58 @@ def test_console_module_runs_as_a_process(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "oscar_python.cli", "version"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("oscar-python ")
+
+
+def _run_with_terminal_stderr(args, env, timeout=60.0):
+    """Run the CLI with stderr on a pseudo-terminal (as in an interactive shell); return
+    (exit code, stdout, what was drawn on the terminal)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns, as a terminal has
+    proc = subprocess.Popen([sys.executable, "-m", "oscar_python.cli", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    drawn = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    return proc.wait(timeout=10), out, drawn.decode("utf-8", "replace")
+
+
+def test_file_inputs_show_a_progress_bar_on_a_terminal(cli, oscar_emulator, tmp_path) -> None:
+    add_cluster(cli, oscar_emulator)
+    fdl = tmp_path / "digest.yaml"
+    fdl.write_text(yaml.safe_dump({"functions": {"oscar": [
+        {oscar_emulator.cluster_id: {"name": "digest", "image": "alpine", "script": "#!/bin/sh\nsha256sum\n"}}]}}))
+    cli("apply", fdl)
+    big = tmp_path / "input.bin"
+    big.write_bytes(os.urandom(3 << 20))
+    env = dict(os.environ, OSCAR_PYTHON_CONFIG=os.environ["OSCAR_PYTHON_CONFIG"])
+    code, out, drawn = _run_with_terminal_stderr(["service", "run", "digest", "-f", big], env)
+    assert code == 0, drawn
+    assert "input.bin" in drawn and "100%" in drawn and "3.00M" in drawn, drawn   # tqdm's bar, size in MiB
+    code, _, quiet = _run_with_terminal_stderr(["service", "run", "digest", "-f", big, "--no-progress"], env)
+    assert code == 0 and "100%" not in quiet
+    code, out, drawn = _run_with_terminal_stderr(["service", "job", "digest", "-f", big], env)
+    assert code == 0 and "100%" in drawn, drawn
+    cli("service", "delete", "digest")
+    assert json.loads(cli("service", "list", "--json").stdout) == []
+    assert cli("service", "delete", "digest", ok=False).exit_code == 1
