@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import time
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
 
@@ -46,11 +47,37 @@ SEND_BLOCKSIZE = 256 * 1024
 
 
 class _BlockAdapter(HTTPAdapter):
-    """``HTTPAdapter`` whose connections send streamed bodies in :data:`SEND_BLOCKSIZE` blocks."""
+    """``HTTPAdapter`` whose connections send streamed bodies in :data:`SEND_BLOCKSIZE` blocks.
+
+    With ``ssl_context`` every HTTPS connection uses that context as it is (its CAs, its
+    verification mode, its client certificate): requests' own verify/CA-bundle settings are not
+    applied to it, so the caller's context is never modified (no CA bundle loaded into it).
+    """
+
+    def __init__(self, *args: Any, ssl_context: Optional[ssl.SSLContext] = None, **kwargs: Any) -> None:
+        self._ssl_context = ssl_context
+        super().__init__(*args, **kwargs)
 
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
         pool_kwargs.setdefault("blocksize", SEND_BLOCKSIZE)
+        if self._ssl_context is not None:
+            pool_kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        if self._ssl_context is not None:
+            proxy_kwargs.setdefault("ssl_context", self._ssl_context)
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if self._ssl_context is not None:
+            pool_kwargs = {"ssl_context": self._ssl_context}
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        if self._ssl_context is None:
+            super().cert_verify(conn, url, verify, cert)
 
 
 class RestClient:
@@ -65,7 +92,8 @@ class RestClient:
     * ``timeout`` – ``(connect, read)`` seconds or one number; ``None`` means the default
       ``(10, 60)``. Per call, ``timeout=None`` disables it.
     * ``retries`` – a :class:`RetryPolicy`, an int, ``0`` for none, or a urllib3 ``Retry``.
-    * ``verify`` – TLS verification; ``False`` holds even when ``REQUESTS_CA_BUNDLE`` is set.
+    * ``verify`` – TLS verification: ``True``, ``False`` (holds even when ``REQUESTS_CA_BUNDLE``
+      is set), a CA bundle path, or an ``ssl.SSLContext`` used as it is.
     * ``trust_env`` – proxies and CA bundle are read from the environment once, here, not on
       every request.
     * ``error_hook(response) -> exception | None`` – consulted on every response before the
@@ -79,7 +107,7 @@ class RestClient:
     logger_name = "archfx_cloud.api"
 
     def __init__(self, base_url: str, *, auth: Any = None, headers: Optional[Mapping[str, str]] = None,
-                 timeout: Timeout = None, retries: Any = None, verify: Union[bool, str] = True,
+                 timeout: Timeout = None, retries: Any = None, verify: Union[bool, str, ssl.SSLContext] = True,
                  cert: Any = None, proxies: Optional[Mapping[str, str]] = None, trust_env: bool = True,
                  trailing_slash: bool = False, body_format: str = "json",
                  session: Optional[requests.Session] = None, error_hook: Optional[ErrorHook] = None,
@@ -100,7 +128,8 @@ class RestClient:
         self._proxy_cache: Dict[str, Dict[str, str]] = {}
         self.session = session if session is not None else requests.Session()
         self.session.trust_env = False  # environment resolved once below, not per request
-        self.verify = self._resolve_verify(verify)
+        self.ssl_context: Optional[ssl.SSLContext] = verify if isinstance(verify, ssl.SSLContext) else None
+        self.verify = True if self.ssl_context is not None else self._resolve_verify(verify)
         self.session.verify = self.verify
         if headers:
             self.session.headers.update(headers)
@@ -130,7 +159,8 @@ class RestClient:
 
     def resize_pool(self, maxsize: int) -> None:
         """Mount adapters whose connection pools hold ``maxsize`` connections per host."""
-        adapter = _BlockAdapter(pool_connections=max(10, maxsize), pool_maxsize=max(10, maxsize), max_retries=0)
+        adapter = _BlockAdapter(pool_connections=max(10, maxsize), pool_maxsize=max(10, maxsize), max_retries=0,
+                                ssl_context=self.ssl_context)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
 

@@ -93,3 +93,23 @@ def test_timeouts_finite_by_default_and_overridable(demo):
     with RestClient(demo.url, timeout=0.2, retries=0) as c:
         with pytest.raises(HttpReadTimeoutError):
             c.slow.get(delay=1)
+
+
+def test_an_ssl_context_is_used_as_it_is(tmp_path, monkeypatch):
+    import ssl
+
+    from archfx_cloud.api.exceptions import HttpCouldNotVerifyServerError
+
+    server_context, cert = self_signed_server_context(str(tmp_path))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "nonexistent-bundle.pem"))  # must not matter
+    trusting = ssl.create_default_context(cafile=cert)
+    loaded = trusting.cert_store_stats()
+    with LocalServer(DemoApp(), ssl_context=server_context) as server:
+        with RestClient(server.url, verify=trusting) as c:
+            assert c.format("json").get()["kind"] == "json"
+            assert c("echo/a").get(raw=True).status_code == 200
+        assert trusting.cert_store_stats() == loaded  # no CA bundle was loaded into the caller's context
+        assert trusting.verify_mode == ssl.CERT_REQUIRED
+        with RestClient(server.url, verify=ssl.create_default_context()) as c:  # does not trust the test CA
+            with pytest.raises(HttpCouldNotVerifyServerError):
+                c.format("json").get()
