@@ -155,6 +155,7 @@ class FirecrestApp(UtilitiesHandlers, ComputeHandlers, StorageHandlers):
         self.requests: Counter = Counter()
         self.token_requests = 0
         self._throttle_left = 0
+        self._throttle_hints: Tuple[str, ...] = ("Retry-After", "RateLimit-Reset")
         self._windows: Dict[Tuple[str, str], Deque[float]] = {}
         self._routes = self._build_routes()
 
@@ -171,10 +172,13 @@ class FirecrestApp(UtilitiesHandlers, ComputeHandlers, StorageHandlers):
         """``available`` or ``not available`` (utilities then answer ``X-Machine-Not-Available``)."""
         self.clusters[name].status = status
 
-    def throttle(self, count: int, retry_after: Optional[float] = None) -> None:
-        """Answer the next ``count`` API requests with 429."""
+    def throttle(self, count: int, retry_after: Optional[float] = None,
+                 hints: Tuple[str, ...] = ("Retry-After", "RateLimit-Reset")) -> None:
+        """Answer the next ``count`` API requests with 429, saying when to retry in ``hints``
+        (``Retry-After``, ``RateLimit-Reset``, both, or none)."""
         with self.lock:
             self._throttle_left = count
+            self._throttle_hints = tuple(hints)
             if retry_after is not None:
                 self.retry_after = retry_after
 
@@ -347,7 +351,7 @@ class FirecrestApp(UtilitiesHandlers, ComputeHandlers, StorageHandlers):
         with self.lock:
             if self._throttle_left > 0:
                 self._throttle_left -= 1
-                raise self._too_many(self.retry_after)
+                raise self._too_many(self.retry_after, self._throttle_hints)
             if self.rate_limit is None:
                 return
             limit, window = self.rate_limit
@@ -360,9 +364,9 @@ class FirecrestApp(UtilitiesHandlers, ComputeHandlers, StorageHandlers):
             seen.append(now)
 
     @staticmethod
-    def _too_many(wait: float) -> Reply:
+    def _too_many(wait: float, hints: Tuple[str, ...] = ("Retry-After", "RateLimit-Reset")) -> Reply:
         text = str(math.ceil(wait)) if wait >= 1 else f"{max(wait, 0.0):.3f}"
-        return Reply(429, {"message": "API rate limit exceeded"}, {"Retry-After": text, "RateLimit-Reset": text})
+        return Reply(429, {"message": "API rate limit exceeded"}, {name: text for name in hints})
 
     def machine(self, request: Request, description: str) -> Cluster:
         name = request.headers.get("X-Machine-Name")

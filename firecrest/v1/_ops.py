@@ -340,9 +340,9 @@ def whoami(ctx: Context, machine: Optional[str] = None) -> Op:
         if ctx.sa_role in claims.get("realm_access", {}).get("roles", []):
             client_id = claims["clientId"]
             return claims["resource_access"][client_id]["roles"][0]
-        return claims.get("preferred_username")
     except (KeyError, IndexError, TypeError, AttributeError):
-        return None
+        pass  # a service-account token without its client's roles: the user name, as pyfirecrest
+    return claims.get("preferred_username") if isinstance(claims, dict) else None
 
 
 def groups(ctx: Context, machine: str) -> Op:
@@ -385,11 +385,20 @@ def submit(ctx: Context, machine: str, job_script: Optional[str] = None, local_f
 
 
 def _filter_jobs(jobs: List[Dict[str, Any]], wanted: Optional[Sequence[Any]]) -> List[Dict[str, Any]]:
-    """Keep the jobs asked for (a merged async request may have fetched more)."""
+    """Keep the jobs asked for (a merged async request may have fetched more).
+
+    Slurm answers for an array or heterogeneous job ``123`` with records such as ``123_4``,
+    ``123_[5-9]`` or ``123+1``: they belong to ``123`` and are kept, as the server sent them.
+    """
     if not wanted:
         return jobs
     ids = {str(j) for j in wanted}
-    return [j for j in jobs if str(j.get("jobid")) in ids]
+    kept = []
+    for job in jobs:
+        jobid = str(job.get("jobid"))
+        if jobid in ids or re.split(r"[_+]", jobid, maxsplit=1)[0] in ids:
+            kept.append(job)
+    return kept
 
 
 def poll(ctx: Context, machine: str, jobs: Optional[Sequence[Any]] = None, start_time: Optional[str] = None,

@@ -87,6 +87,10 @@ class SharedBackoffPolicy(RetryPolicy):
         return wait
 
 
+class _LeaderGone(Exception):
+    """The call that was to send a merged GET was cancelled: its followers send their own."""
+
+
 class _Batch:
     """GETs being merged: the union of their ids and the one answer they will share."""
 
@@ -106,7 +110,7 @@ class _Batch:
 class AsyncFirecrest(ClientBase):
     """The FirecREST v1 client for asyncio.
 
-    :param verify: ``True`` (default), ``False`` or a CA bundle path
+    :param verify: ``True`` (default), ``False``, a CA bundle path or an ``ssl.SSLContext``
     :param max_concurrency: requests in flight at once (worker threads and pooled connections)
 
     Attributes: those of :class:`~firecrest.v1.Firecrest` plus ``time_between_calls`` and
@@ -118,11 +122,8 @@ class AsyncFirecrest(ClientBase):
     download_class = AsyncExternalDownload
     default_polling_sleep_times: List[float] = 250 * [0]
 
-    def __init__(self, firecrest_url: str, authorization: Any, verify: Union[str, bool, None] = True,
+    def __init__(self, firecrest_url: str, authorization: Any, verify: Union[str, bool, ssl.SSLContext, None] = True,
                  sa_role: str = "firecrest-sa", *, max_concurrency: int = 32) -> None:
-        if isinstance(verify, ssl.SSLContext):
-            raise TypeError("verify must be True, False or the path of a CA bundle; an ssl.SSLContext "
-                            "cannot be used with this client")
         self._max_concurrency = max_concurrency
         self._pacer = Pacer()
         self._policies: Dict[Tuple[str, Optional[int]], RetryPolicy] = {}
@@ -133,7 +134,8 @@ class AsyncFirecrest(ClientBase):
         self.time_between_calls: Dict[str, float] = dict(DEFAULT_TIME_BETWEEN_CALLS)
         #: merge concurrent GETs of /tasks, /compute/jobs and /compute/acct into one
         self.merge_get_requests: bool = False
-        self._batches: Dict[Tuple[Any, ...], _Batch] = {}
+        #: open batches, per event loop (one client may serve several threads, each with its loop)
+        self._batches: Dict[Tuple[int, Tuple[Any, ...]], _Batch] = {}
 
     # ------------------------------------------------------------------ sessions
     async def close_session(self) -> None:
@@ -230,25 +232,38 @@ class AsyncFirecrest(ClientBase):
         raise TypeError(f"unknown step {step!r}")
 
     async def _merged(self, call: Call, ctx: Context) -> Any:
-        """Join (or open) the batch of identical GETs; its first member sends for all."""
+        """Join (or open) the batch of identical GETs; its first member sends for all.
+
+        Batches never span event loops (their future belongs to one loop). If the member that
+        was to send is cancelled, the others are told and send on their own.
+        """
         assert call.merge is not None
-        key = call.merge_key()
+        loop = asyncio.get_running_loop()
+        key = (id(loop), call.merge_key())
         ids = call.merge[1]
         batch = self._batches.get(key)
         if batch is not None:
             batch.add(ids)
-            return await asyncio.shield(batch.future)
-        batch = _Batch(asyncio.get_running_loop().create_future(), ids)
+            try:
+                return await asyncio.shield(batch.future)
+            except _LeaderGone:
+                return await self._merged(call, ctx)
+        batch = _Batch(loop.create_future(), ids)
         self._batches[key] = batch
         try:
-            await asyncio.sleep(0)  # let calls started together join before the slot is taken
-            await self._pace(call.service)  # others join while we wait for the slot
-        finally:
-            if self._batches.get(key) is batch:
-                del self._batches[key]
-        merged = call.with_ids(sorted(batch.ids) if batch.ids is not None else None)
-        try:
+            try:
+                await asyncio.sleep(0)  # let calls started together join before the slot is taken
+                await self._pace(call.service)  # others join while we wait for the slot
+            finally:
+                if self._batches.get(key) is batch:
+                    del self._batches[key]
+            merged = call.with_ids(sorted(batch.ids) if batch.ids is not None else None)
             result = await self._aio.run(self._engine.call, merged, ctx, self._rate_limit_policy(call.service))
+        except asyncio.CancelledError:
+            if not batch.future.done():
+                batch.future.set_exception(_LeaderGone())
+                batch.future.exception()  # retrieved here; followers see it through shield()
+            raise
         except BaseException as exc:
             batch.future.set_exception(exc)
             batch.future.exception()  # followers re-raise it; no "never retrieved" warning

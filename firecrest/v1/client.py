@@ -10,6 +10,7 @@ logs). A client keeps no per-call state, so one client may serve many threads at
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from typing import Any, Callable, List, Optional, Tuple, Union
@@ -102,7 +103,7 @@ class ClientBase(FirecrestMethods):
     download_class: Any = ExternalDownload
     default_polling_sleep_times: List[float] = DEFAULT_POLLING_SLEEP_TIMES
 
-    def __init__(self, firecrest_url: str, authorization: Any, verify: Optional[Union[str, bool]] = None,
+    def __init__(self, firecrest_url: str, authorization: Any, verify: Union[str, bool, ssl.SSLContext, None] = None,
                  sa_role: str = "firecrest-sa", pool_maxsize: int = 10) -> None:
         self._firecrest_url = firecrest_url.rstrip("/")
         self._authorization = authorization
@@ -200,7 +201,8 @@ class Firecrest(ClientBase):
 
     :param firecrest_url: the API's URL
     :param authorization: any object with ``get_access_token()`` (or ``auth_headers()``)
-    :param verify: TLS verification: ``True``/``None`` (default), ``False``, or a CA bundle path
+    :param verify: TLS verification: ``True``/``None`` (default), ``False``, a CA bundle path or an
+        ``ssl.SSLContext``
     :param sa_role: the service-account role of the deployment (``F7T_AUTH_ROLE``), used by
         :meth:`whoami` without a machine
 
@@ -208,7 +210,7 @@ class Firecrest(ClientBase):
     ``disable_client_logging``. One client may be used from many threads at once.
     """
 
-    def __init__(self, firecrest_url: str, authorization: Any, verify: Optional[Union[str, bool]] = None,
+    def __init__(self, firecrest_url: str, authorization: Any, verify: Union[str, bool, ssl.SSLContext, None] = None,
                  sa_role: str = "firecrest-sa") -> None:
         super().__init__(firecrest_url, authorization, verify, sa_role)
 

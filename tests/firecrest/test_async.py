@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+import requests
 
 import firecrest as fc
 from firecrest.v1._methods import PUBLIC_METHODS
@@ -127,6 +128,7 @@ def test_concurrent_polls_are_merged_into_one_request(emu, job_waiter) -> None:
 
     jobs, active, merged = asyncio.run(main())
     assert merged["jobs"] == 1
+    assert merged["tasks"] < 4  # the four callers' task polls were merged too (unmerged: at least 4)
     assert [[r["jobid"] for r in rows] for rows in active] == [[str(j["jobid"])] for j in jobs]
     sent = [e for e in emu.app.exchanges if e.path == "/compute/jobs"][-1]
     assert sorted(sent.args["jobs"][0].split(",")) == sorted(str(j["jobid"]) for j in jobs)
@@ -190,8 +192,86 @@ def test_sessions_close_and_reopen(emu) -> None:
     assert asyncio.run(main())[0]["system"] == "cluster"
 
 
-def test_an_ssl_context_is_refused_clearly() -> None:
+def test_an_ssl_context_is_used_by_both_clients(tmp_path) -> None:
     import ssl
 
-    with pytest.raises(TypeError, match="CA bundle"):
-        fc.AsyncFirecrest("https://f.example.org", authorization=None, verify=ssl.create_default_context())
+    from archfx_cloud.testing.server import LocalServer
+    from archfx_cloud.testing.tls import self_signed_server_context
+    from firecrest.testing.emulator import FirecrestApp
+
+    server_context, cert = self_signed_server_context(str(tmp_path))
+    app = FirecrestApp()
+    token = app.issue_token()
+
+    class Auth:
+        def get_access_token(self) -> str:
+            return token
+
+    trusting = ssl.create_default_context(cafile=cert)
+    with LocalServer(app, ssl_context=server_context) as server:
+        assert server.url.startswith("https://")
+        assert fc.v1.Firecrest(server.url, authorization=Auth(), verify=trusting).all_systems()[0]["system"] == "cluster"
+
+        async def main():
+            client = fc.AsyncFirecrest(server.url, authorization=Auth(), verify=trusting)
+            try:
+                return await client.all_systems()
+            finally:
+                await client.close_session()
+
+        assert asyncio.run(main())[0]["system"] == "cluster"
+        with pytest.raises(requests.exceptions.SSLError):  # a context that does not trust the test CA
+            fc.v1.Firecrest(server.url, authorization=Auth(), verify=ssl.create_default_context()).all_systems()
+
+
+def test_merged_polls_from_several_threads_and_loops(emu) -> None:
+    """One client, three threads, each with its own event loop, merging polls at once."""
+    import threading
+
+    client = _client(emu, spacing=0.05)
+    client.merge_get_requests = True
+    jobs = asyncio.run(_submit(client, 3))
+    results, errors = {}, []
+
+    def worker(index: int) -> None:
+        async def polls():
+            return await asyncio.gather(*(client.poll_active("cluster", [j["jobid"]]) for j in jobs))
+        try:
+            results[index] = asyncio.run(polls())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    asyncio.run(client.close_session())
+    assert errors == []
+    expected = [[str(j["jobid"])] for j in jobs]
+    assert [[[r["jobid"] for r in rows] for rows in results[i]] for i in range(3)] == [expected] * 3
+
+
+async def _submit(client, count):
+    return [await client.submit("cluster", script_str="#!/bin/bash\nsleep 30\n") for _ in range(count)]
+
+
+def test_a_cancelled_first_poll_does_not_strand_the_merged_ones(emu) -> None:
+    async def main():
+        client = _client(emu, spacing=0.3)
+        jobs = await _submit(client, 2)
+        client.merge_get_requests = True
+        await client.all_systems()  # not a tasks/jobs slot: the next jobs poll waits for its spacing
+        await client.poll_active("cluster", [jobs[0]["jobid"]])  # the next one now waits ~0.3 s
+        first = asyncio.ensure_future(client.poll_active("cluster", [jobs[0]["jobid"]]))
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(client.poll_active("cluster", [jobs[1]["jobid"]]))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        rows = await asyncio.wait_for(second, 10)
+        await client.close_session()
+        return jobs, first, rows
+
+    jobs, first, rows = asyncio.run(main())
+    assert first.cancelled()
+    assert [r["jobid"] for r in rows] == [str(jobs[1]["jobid"])]

@@ -113,3 +113,18 @@ def test_api_key_auth_works_with_v1(emu) -> None:
 def test_an_object_without_token_methods_is_refused() -> None:
     with pytest.raises(TypeError, match="get_access_token"):
         fc.v1.Firecrest("https://firecrest.example.org", authorization=object())
+
+
+def test_whoami_of_a_service_account_token_without_its_client_roles(emu) -> None:
+    """pyfirecrest falls back to preferred_username when the service-account claims are incomplete."""
+    import base64
+    import json
+
+    claims = {"preferred_username": "svc-user", "realm_access": {"roles": ["firecrest-sa"]}}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+
+    class Partial:
+        def get_access_token(self) -> str:
+            return f"eyJhbGciOiJub25lIn0.{body}.sig"
+
+    assert fc.v1.Firecrest(emu.url, authorization=Partial()).whoami() == "svc-user"

@@ -141,3 +141,15 @@ def test_reservations_crud(client, emu) -> None:
     assert caught.value.header == "X-Error"
     assert client.delete_reservation("cluster", "r1") is None
     assert client.all_reservations("cluster") == []
+
+
+def test_array_and_heterogeneous_job_records_are_kept() -> None:
+    """Slurm answers a poll of job 123 with its elements (123_4, 123_[5-9], 123+1): keep them,
+    and drop only records of other jobs (what a merged async request also fetched)."""
+    from firecrest.v1._ops import _filter_jobs
+
+    records = [{"jobid": "123_4"}, {"jobid": "123_[5-9]"}, {"jobid": "123+1"}, {"jobid": "1234"},
+               {"jobid": "99"}, {"jobid": 123}]
+    assert _filter_jobs(records, ["123"]) == [records[0], records[1], records[2], records[5]]
+    assert _filter_jobs(records, None) == records
+    assert _filter_jobs(records, [1234, "99"]) == [records[3], records[4]]

@@ -152,6 +152,17 @@ def test_429_is_retried_after_retry_after(client, emu) -> None:
     assert [e.status for e in emu.app.exchanges] == [429, 429, 200]
 
 
+@pytest.mark.parametrize("hint", ["Retry-After", "RateLimit-Reset"])
+def test_each_rate_limit_hint_alone_is_honoured(client, emu, hint) -> None:
+    waits = Waits()
+    client._wire.retry.sleep = waits
+    emu.app.throttle(1, retry_after=0.4, hints=(hint,))
+    assert client.all_systems()[0]["system"] == "cluster"
+    assert waits.seen == [0.4]
+    throttled = [e for e in emu.app.exchanges if e.status == 429]
+    assert [sorted(k for k in e.response_headers if k in ("Retry-After", "RateLimit-Reset")) for e in throttled] == [[hint]]
+
+
 def test_429_on_an_upload_resends_the_body_from_its_start(client, emu) -> None:
     client._wire.retry.sleep = Waits()
     emu.app.throttle(1, retry_after=0.01)
