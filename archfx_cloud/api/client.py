@@ -21,13 +21,14 @@ from . import transfer
 from .auth import GENERATION_ATTR
 from .codecs import BODY_FORMATS, decode_leniently, decode_response, encode_body
 from .exceptions import (HttpConnectTimeoutError, HttpConnectionError, HttpCouldNotVerifyServerError,
-                         HttpReadTimeoutError, HttpTimeoutError, RestHttpBaseException, error_for_status)
+                         HttpInvalidRequestError, HttpReadTimeoutError, HttpTimeoutError, HttpTooManyRedirectsError,
+                         ResponseDecodeError, RestHttpBaseException, error_for_status)
 from .paging import Paginator, drf_pages, iterate_pages
-from .redact import install_third_party_redaction, mask_url
+from .redact import install_third_party_redaction, mask_text, mask_url
 from .resource import Resource
 from .retry import RetryPolicy, as_policy
 from .sentinels import UNSET
-from .urls import join_url, normalize_base_url, split_path
+from .urls import join_url, normalize_base_url, same_origin, split_path
 
 __all__ = ["RestClient", "UNSET", "DEFAULT_TIMEOUT", "DEFAULT_RETRY", "ErrorHook", "SEND_BLOCKSIZE"]
 
@@ -78,6 +79,21 @@ class _BlockAdapter(HTTPAdapter):
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         if self._ssl_context is None:
             super().cert_verify(conn, url, verify, cert)
+
+
+def _masked_cause(exc: BaseException) -> BaseException:
+    """``exc`` for chaining under our error: when its text holds a secret (urllib3 puts the
+    request path and query in it), a copy with the secret masked and no chain of its own."""
+    text = str(exc)
+    masked = mask_text(text)
+    if masked == text:
+        return exc
+    try:
+        clean = type(exc)(masked)
+    except Exception:  # an exception type with another constructor
+        clean = requests.exceptions.RequestException(masked)
+    clean.__suppress_context__ = True
+    return clean
 
 
 class RestClient:
@@ -230,7 +246,7 @@ class RestClient:
         rewindable = transfer.is_rewindable(payload, start)
         may_retry = rewindable and policy.allows(method, retry_safe)
         call_auth = self.auth if auth is UNSET else auth
-        if auth is UNSET and not url.startswith(self.base_url):
+        if auth is UNSET and not same_origin(url, self.base_url):
             # A URL elsewhere (a presigned object-store link): never hand it our credentials.
             call_auth = None
             if "Authorization" in self.session.headers:
@@ -252,14 +268,14 @@ class RestClient:
                     cert=self.cert, allow_redirects=allow_redirects)
             except requests.exceptions.RequestException as exc:
                 error = self._transport_error(exc, method, url)
-                if not isinstance(error, HttpCouldNotVerifyServerError) and may_retry and attempt < policy.total:
+                if isinstance(error, (HttpConnectionError, HttpTimeoutError)) and may_retry and attempt < policy.total:
                     attempt += 1
                     wait = policy.delay(attempt)
                     self.log.debug("%s %s failed (%s); retry %d/%d in %.2fs", method, mask_url(url),
                                    type(exc).__name__, attempt, policy.total, wait)
                     policy.sleep(wait)
                     continue
-                raise error from exc
+                raise error from _masked_cause(exc)
             status = response.status_code
             if debug:
                 self.log.debug("%s %s -> %d (%.1f ms)", method, mask_url(response.url), status,
@@ -286,7 +302,7 @@ class RestClient:
 
     def _transport_error(self, exc: requests.exceptions.RequestException, method: str, url: str) -> RestHttpBaseException:
         masked = mask_url(url)
-        detail = mask_url(str(exc)) if "://" not in str(exc) else "see __cause__"
+        detail = mask_text(str(exc))
         if isinstance(exc, requests.exceptions.SSLError):
             return HttpCouldNotVerifyServerError(f"Could not verify the server's SSL certificate: {method} {masked}",
                                                  method=method, url=masked)
@@ -296,8 +312,16 @@ class RestClient:
             cls = HttpReadTimeoutError
         elif isinstance(exc, requests.exceptions.Timeout):
             cls = HttpTimeoutError
-        else:
+        elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
             cls = HttpConnectionError
+        elif isinstance(exc, requests.exceptions.TooManyRedirects):
+            return HttpTooManyRedirectsError(f"Too many redirects on {method} {masked}", method=method, url=masked)
+        elif isinstance(exc, requests.exceptions.ContentDecodingError):
+            return ResponseDecodeError(f"could not decode the content encoding of {method} {masked}: {detail}",
+                                       method=method, url=masked)
+        else:  # InvalidURL, InvalidHeader, MissingSchema, InvalidSchema, ...: the request itself is wrong
+            return HttpInvalidRequestError(f"Invalid request {method} {masked}: {type(exc).__name__} ({detail})",
+                                           method=method, url=masked)
         return cls(f"{cls.__name__.replace('Http', '').replace('Error', '')} error on {method} {masked}: "
                    f"{type(exc).__name__} ({detail})", method=method, url=masked)
 

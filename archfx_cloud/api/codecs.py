@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 import requests
 
 from .exceptions import ResponseDecodeError
+from .redact import mask_text, mask_url
 
 BODY_FORMATS = ("json", "form", "multipart", "msgpack", "yaml", "raw")
 
@@ -113,7 +114,8 @@ def decode_response(response: requests.Response) -> Any:
         return decoder(response, charset)
     except Exception as exc:
         raise ResponseDecodeError(
-            f"could not decode the {mime} body of {response.request.method} {response.url}: {exc}",
+            f"could not decode the {mime} body of {response.request.method} {mask_url(response.url)}: "
+            f"{mask_text(str(exc))}",
             response=response, content=response.content, method=response.request.method,
             url=response.url, status_code=response.status_code) from exc
 

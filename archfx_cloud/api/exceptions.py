@@ -130,6 +130,15 @@ class HttpReadTimeoutError(HttpTimeoutError, requests.exceptions.ReadTimeout):
     """The server sent nothing within the read timeout."""
 
 
+class HttpInvalidRequestError(RestHttpBaseException, ValueError):
+    """The request cannot be sent as given (a malformed URL or header value, an unsupported
+    scheme): nothing reached the server, and a retry would fail the same way."""
+
+
+class HttpTooManyRedirectsError(RestHttpBaseException, requests.exceptions.TooManyRedirects):
+    """The server kept redirecting beyond the limit."""
+
+
 class ResponseDecodeError(RestHttpBaseException, ValueError):
     """A body that does not parse as its Content-Type says."""
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Iterator, 
 
 import requests
 
-from .urls import same_origin
+from .redact import mask_url
+from .urls import onto_base_origin
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import RestClient
@@ -97,9 +98,11 @@ class _Walk:
             items = items[:self.remaining]
             self.remaining -= len(items)
         if page.next_url:
-            if not same_origin(page.next_url, self.base_url):
-                raise ValueError(f"refusing to follow a 'next' link outside {self.base_url}: {page.next_url}")
-            self.url, self.params = page.next_url, {}
+            target = onto_base_origin(page.next_url, self.base_url)
+            if target is None:
+                raise ValueError(f"refusing to follow a 'next' link outside {mask_url(self.base_url)}: "
+                                 f"{mask_url(page.next_url)}")
+            self.url, self.params = target, {}
         elif page.next_params is not None:
             self.params = page.next_params
         else:

@@ -21,6 +21,8 @@ SENSITIVE_HEADERS = frozenset({
 _SENSITIVE_PARAM = re.compile(
     r"(token|secret|passw|pwd|api[-_]?key|apikey|signature|sig$|credential|session|auth|code$)", re.I)
 _URLISH = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+# A query pair anywhere in free text, also in URLs without a scheme ("url: /x?access_token=...").
+_QUERY_PAIR = re.compile(r"([?&;])([^=&\s?#'\"<>]+)=([^&\s#'\"<>)]*)")
 
 
 def is_sensitive_param(name: str) -> bool:
@@ -50,10 +52,14 @@ def mask_url(url: Any) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Mask every URL found inside free text (e.g. a urllib3 log line)."""
-    if "://" not in text:
-        return text
-    return _URLISH.sub(lambda m: mask_url(m.group(0)), text)
+    """Mask every URL found inside free text (e.g. a urllib3 log line or exception message),
+    and secret query values even where the URL has no scheme (``/path?access_token=...``)."""
+    if "://" in text:
+        text = _URLISH.sub(lambda m: mask_url(m.group(0)), text)
+    if "=" in text and ("?" in text or "&" in text):
+        text = _QUERY_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}={MASK}" if is_sensitive_param(m.group(2))
+                               else m.group(0), text)
+    return text
 
 
 def mask_headers(headers: Mapping[str, Any]) -> dict:
@@ -69,16 +75,12 @@ def mask_params(params: Any) -> Any:
 class RedactingFilter(logging.Filter):
     """Masks URLs and query secrets in records of loggers we do not own (urllib3)."""
 
-    _PATH_QUERY = re.compile(r'"(\w+) (/[^"\s]*\?[^"\s]*) (HTTP/[\d.]+)"')
-
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is not ours to fix
             return True
         masked = mask_text(message)
-        masked = self._PATH_QUERY.sub(
-            lambda m: f'"{m.group(1)} {mask_url("http://x" + m.group(2))[8:]} {m.group(3)}"', masked)
         if masked != message:
             record.msg, record.args = masked, ()
         return True

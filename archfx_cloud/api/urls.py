@@ -7,8 +7,8 @@ leading ``/``, a ``scheme://`` or ``//host``) is refused with ``ValueError`` ins
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Tuple
-from urllib.parse import quote, urlsplit
+from typing import Any, Iterable, Optional, Tuple
+from urllib.parse import quote, urlsplit, urlunsplit
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -70,7 +70,43 @@ def join_url(base_url: str, segments: Iterable[str], trailing_slash: bool) -> st
     return url + "/" if trailing_slash else url
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(parts: Any) -> Tuple[str, str, Optional[int]]:
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a non-numeric port: never equal to a real origin
+        return scheme, "\0invalid", None
+    return scheme, (parts.hostname or "").lower(), port if port is not None else _DEFAULT_PORTS.get(scheme)
+
+
+def _under(path: str, base_path: str) -> bool:
+    base = base_path.rstrip("/")
+    return path == base or path.startswith(base + "/") or not base
+
+
 def same_origin(url: str, base_url: str) -> bool:
-    """True when ``url`` is on the same scheme, host and port as ``base_url`` and under its path."""
+    """True when ``url`` has the scheme, host and port of ``base_url`` and lies under its path.
+
+    Whole components are compared: ``https://api.example.com.evil.net`` is not under
+    ``https://api.example.com``, nor ``/api/v10`` under ``/api/v1``, nor port 4434 under 443.
+    """
     a, b = urlsplit(url), urlsplit(base_url)
-    return (a.scheme, a.netloc) == (b.scheme, b.netloc) and a.path.startswith(b.path)
+    return _origin(a) == _origin(b) and "@" not in a.netloc and _under(a.path, b.path)
+
+
+def onto_base_origin(url: str, base_url: str) -> Optional[str]:
+    """``url`` moved onto ``base_url``'s scheme and port when it names the same host over plain
+    HTTP while the base is HTTPS (a server behind a TLS-terminating proxy writing ``http://``
+    links); None when it is elsewhere."""
+    a, b = urlsplit(url), urlsplit(base_url)
+    if same_origin(url, base_url):
+        return url
+    if (a.scheme.lower(), b.scheme.lower()) != ("http", "https") or "@" in a.netloc:
+        return None
+    if (a.hostname or "").lower() != (b.hostname or "").lower() or not _under(a.path, b.path):
+        return None
+    moved = urlunsplit((b.scheme, b.netloc, a.path, a.query, a.fragment))
+    return moved if same_origin(moved, base_url) else None

@@ -149,6 +149,37 @@ def test_client_credentials_bad_secret(demo):
     assert "WRONG-SECRET-VALUE" not in str(info.value) + repr(info.value) + repr(auth)
 
 
+def test_credentials_stay_under_the_base_url_compared_by_component(demo):
+    """Text-prefix look-alikes of the base URL (a longer path segment, a longer port) get no
+    credentials; URLs really under the base do."""
+    with RestClient(demo.url + "/ech", auth=TokenAuth("secret-token")) as c:
+        assert "Authorization" not in c.request("GET", demo.url + "/echo/presigned")["headers"]
+    with RestClient(demo.url + "/echo", auth=TokenAuth("secret-token")) as c:
+        assert c.request("GET", demo.url + "/echo/x?a=1")["headers"]["Authorization"] == "Bearer secret-token"
+        assert c.request("GET", demo.url + "/echo")["headers"]["Authorization"] == "Bearer secret-token"
+    host, port = demo.url.rsplit(":", 1)
+    with RestClient(f"{host}:{port[:-1]}", auth=TokenAuth("secret-token"), retries=0, timeout=2) as c:
+        # base ...:<port minus its last digit>: the demo server's port is a text extension of it
+        assert "Authorization" not in c.request("GET", demo.url + "/echo/presigned")["headers"]
+
+
+def test_same_origin_compares_whole_components():
+    from archfx_cloud.api.urls import onto_base_origin, same_origin
+
+    base = "https://api.example.com/api/v1"
+    assert same_origin("https://api.example.com/api/v1/org/?page=2", base)
+    assert same_origin("https://API.example.com:443/api/v1", base)
+    for other in ("https://api.example.com.evil.net/api/v1/x", "https://api.example.com:4430/api/v1/x",
+                  "https://api.example.com/api/v10/x", "http://api.example.com/api/v1/x",
+                  "https://user@api.example.com/api/v1/x", "https://api.example.com:bad/api/v1"):
+        assert not same_origin(other, base), other
+    assert onto_base_origin("http://api.example.com/api/v1/org/?page=2", base) == \
+        "https://api.example.com/api/v1/org/?page=2"
+    assert onto_base_origin("http://api.example.com.evil.net/api/v1/org/", base) is None
+    assert onto_base_origin("http://api.example.com/elsewhere/", base) is None
+    assert onto_base_origin("https://api.example.com/api/v1/x", "http://api.example.com/api/v1") is None
+
+
 def test_credentials_never_sent_to_other_origins(demo):
     with DemoService() as other:
         with RestClient(demo.url, auth=TokenAuth("secret-token")) as c:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+import re
+import socket
+import traceback
 
 import pytest
 
@@ -32,16 +35,28 @@ def test_nothing_secret_in_debug_logs_reprs_or_errors(demo, caplog):
             for call in (lambda: c.secure.get(access_token=QUERY_TOKEN),
                          lambda: c.status(404).get(password=PASSWORD, api_key=QUERY_TOKEN),
                          lambda: c.request("GET", demo.url.replace("http://", f"http://user:{USERINFO_PASSWORD}@")
-                                           + "/status/500")):
+                                           + "/status/500"),
+                         lambda: c.format("bad-json").get(access_token=QUERY_TOKEN),
+                         lambda: c.request("GET", f"http://127.0.0.1:{closed_port()}/x",
+                                           params={"access_token": QUERY_TOKEN})):
                 try:
                     call()
                 except Exception as error:
-                    texts += [str(error), repr(error), str(getattr(error, "url", ""))]
+                    texts += [str(error), repr(error), str(getattr(error, "url", "")),
+                              "".join(traceback.format_exception(type(error), error, error.__traceback__))]
     texts.append(caplog.text)
     assert "GET" in caplog.text and "/status/404" in caplog.text  # logging really happened
+    assert re.search(r"/status/404\S* -> 404 \(\d+\.\d ms\)", caplog.text)  # status and elapsed time
+    assert "Traceback" in "\n".join(texts) and "ConnectionError" in "\n".join(texts)
     joined = "\n".join(texts)
     for secret in secrets:
         assert secret not in joined, secret
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_mask_helpers():

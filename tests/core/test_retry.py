@@ -119,3 +119,57 @@ def test_int_and_urllib3_retry_accepted(demo):
         assert c.retry.total == 2 and c.retry.backoff_factor == 0.1
     with RestClient(demo.url, retries=0) as c:
         assert c.retry.total == 0
+
+
+@pytest.mark.parametrize("status", ["429", "502", "503", "504"])
+def test_each_retryable_status_is_retried_for_gets(sleeps, status):
+    app = DemoApp()
+    injector = FaultInjector(app, schedule=[status, status, None], retry_after="0")
+    with LocalServer(injector) as server, RestClient(server.url, retries=_policy(sleeps)) as c:
+        assert c.echo.x.get()["path"] == "/echo/x"
+    assert injector.stats[status] == 2 and len(sleeps.waits) == 2
+
+
+def test_a_500_is_not_retried(sleeps):
+    injector = FaultInjector(DemoApp(), schedule=["500", None])
+    with LocalServer(injector) as server, RestClient(server.url, retries=_policy(sleeps)) as c:
+        with pytest.raises(HttpServerError):
+            c.echo.x.get()
+    assert sleeps.waits == []
+
+
+def test_requests_that_cannot_be_sent_are_not_retried(sleeps, demo):
+    from archfx_cloud.api.exceptions import HttpInvalidRequestError
+
+    with RestClient(demo.url, retries=_policy(sleeps)) as c:
+        with pytest.raises(HttpInvalidRequestError) as bad_header:
+            c.echo.get(headers={"X-Bad": "line\r\nInjected: yes"})
+        assert isinstance(bad_header.value, ValueError) and "Injected" not in str(bad_header.value).split("(")[0]
+        with pytest.raises(HttpInvalidRequestError):
+            c.request("GET", "gopher://127.0.0.1/x")
+    assert sleeps.waits == []
+
+
+def test_too_many_redirects_is_its_own_error(sleeps):
+    import requests
+
+    from archfx_cloud.api.exceptions import HttpTooManyRedirectsError
+
+    def loop(environ, start_response):
+        start_response("302 Found", [("Location", "/again"), ("Content-Length", "0")])
+        return [b""]
+
+    with LocalServer(loop) as server, RestClient(server.url, retries=_policy(sleeps)) as c:
+        with pytest.raises(HttpTooManyRedirectsError) as info:
+            c.again.get()
+    assert isinstance(info.value, requests.exceptions.TooManyRedirects) and sleeps.waits == []
+
+
+def test_added_latency_delays_every_answer():
+    injector = FaultInjector(DemoApp(), rate=0.0, latency=0.15)
+    with LocalServer(injector) as server, RestClient(server.url) as c:
+        began = time.perf_counter()
+        for _ in range(3):
+            c.echo.get()
+        elapsed = time.perf_counter() - began
+    assert elapsed >= 0.45

@@ -25,8 +25,13 @@ def test_interrupted_200_mib_download_resumes_with_the_right_sha256(tmp_path, sl
     size = 200 * MiB
     injector = FaultInjector(DemoApp(), schedule=["truncate", "truncate", None], only=_blob_requests,
                              truncate_fraction=0.4)
-    seen = []
-    with LocalServer(injector) as server, RestClient(server.url, retries=RetryPolicy(sleep=sleeps)) as c:
+    seen, ranges = [], []
+
+    def recording(environ, start_response):
+        ranges.append(environ.get("HTTP_RANGE"))
+        return injector(environ, start_response)
+
+    with LocalServer(recording) as server, RestClient(server.url, retries=RetryPolicy(sleep=sleeps)) as c:
         dest = tmp_path / "blob.bin"
         c.blob(size).download(dest, checksum=f"sha256:{blob_sha256(size)}",
                               progress=lambda done, total: seen.append((done, total)))
@@ -34,6 +39,11 @@ def test_interrupted_200_mib_download_resumes_with_the_right_sha256(tmp_path, sl
     assert injector.stats["truncate"] == 2
     assert seen[-1] == (size, size)
     assert [p.name for p in tmp_path.iterdir()] == ["blob.bin"]
+    # resumed where each attempt stopped, not restarted from byte 0
+    assert ranges[0] is None and len(ranges) == 3
+    offsets = [int(r[len("bytes="):-1]) for r in ranges[1:]]
+    assert all(r.startswith("bytes=") and r.endswith("-") for r in ranges[1:])
+    assert 0 < offsets[0] < offsets[1] < size
 
 
 def test_download_that_fails_for_good_leaves_nothing(tmp_path, sleeps):
@@ -117,6 +127,29 @@ def test_upload_memory_stays_bounded(client, tmp_path):
     tracemalloc.stop()
     assert answer["size"] == 64 * MiB
     assert peak < 8 * MiB
+
+
+def test_download_memory_stays_bounded(client, tmp_path):
+    import tracemalloc
+    size = 64 * MiB
+    tracemalloc.start()
+    client.blob(size).download(tmp_path / "big.bin", checksum=f"sha256:{blob_sha256(size)}")
+    peak = tracemalloc.get_traced_memory()[1]  # client and the in-process server together
+    tracemalloc.stop()
+    assert (tmp_path / "big.bin").stat().st_size == size
+    assert peak < 8 * MiB
+
+
+def test_a_bar_is_drawn_when_stderr_is_a_terminal(client, tmp_path, monkeypatch, capsys):
+    from archfx_cloud.api import progress as progress_module
+
+    monkeypatch.setattr(progress_module, "_stderr_is_terminal", lambda: True)
+    client.blob(3 * MiB).download(tmp_path / "bar.bin")  # progress=None: a bar on a terminal
+    drawn = capsys.readouterr().err
+    assert "100%" in drawn and "3.00M" in drawn, drawn
+    monkeypatch.setattr(progress_module, "_stderr_is_terminal", lambda: False)
+    client.blob(3 * MiB).download(tmp_path / "quiet.bin")
+    assert "100%" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("multipart", [True, False])
