@@ -8,10 +8,15 @@
               on one keep-alive local server (also slumber 0.7.1 and httpx). Target <= 1.05.
 * download  – 1 GiB to disk: our throughput / curl's (target >= 0.8), client peak RSS (< 80 MiB).
 * upload    – 1 GiB streamed multipart upload: client peak RSS (< 80 MiB), throughput vs curl -F.
-* import    – ``import archfx_cloud.api.connection`` time / ``import requests`` time (<= 1.3).
+* import    – ``import archfx_cloud.api.<module>`` time / ``import requests`` time (<= 1.3), for
+              ``connection`` (where ``Api`` lives) and ``client`` (the generic ``RestClient``);
+              the package ``archfx_cloud.api`` itself imports nothing.
 
-The server runs in its own process; clients run in fresh interpreters so that peak RSS is
-theirs alone (measured with wait4).
+One server process serves every section (keep-alive HTTP/1.1); clients run in fresh
+interpreters so that peak RSS is theirs alone (measured with wait4). Transfer times are taken
+the same way on both sides: from the start of the transfer to its end, inside the client
+(our timer around the call; curl's own ``%{time_total}``), so process start-up counts for
+neither.
 """
 from __future__ import annotations
 
@@ -58,10 +63,9 @@ print(json.dumps(out))
 """
 
 
-def bench_requests(n: int = 1000, rounds: int = 5) -> None:
+def bench_requests(url: str, n: int = 1000, rounds: int = 5) -> None:
     import json
-    with server_process(DEMO) as url:
-        _, _, out = run_python(PER_REQUEST.format(url=url, n=n, rounds=rounds))
+    _, _, out = run_python(PER_REQUEST.format(url=url, n=n, rounds=rounds))
     results = {name: median(values) for name, values in json.loads(out).items()}
     base = results["requests"]
     print(f"per-request ({n} sequential GETs x {rounds} interleaved rounds, median, keep-alive local server):")
@@ -78,8 +82,14 @@ print(time.perf_counter() - t)
 """
 
 
-def bench_download(size: int = GiB, rounds: int = 3) -> None:
-    with server_process(DEMO) as url, tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+def curl_seconds(args: list) -> tuple:
+    """(curl's own transfer time, its peak RSS) for ``curl args``."""
+    _, peak, out = run_cmd(["curl", "-sS", "-w", "%{time_total}", *args])
+    return float(out.strip().split()[-1]), peak
+
+
+def bench_download(url: str, size: int = GiB, rounds: int = 3) -> None:
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         dest = os.path.join(tmp, "blob.bin")
         ours, curl, rss = [], [], []
         for _ in range(rounds):
@@ -87,8 +97,8 @@ def bench_download(size: int = GiB, rounds: int = 3) -> None:
             ours.append(size / float(out) / 2 ** 20)
             rss.append(peak)
             os.unlink(dest)
-            wall, _, _ = run_cmd(["curl", "-sS", "-o", dest, f"{url}/blob/{size}"])
-            curl.append(size / wall / 2 ** 20)
+            seconds, _ = curl_seconds(["-o", dest, f"{url}/blob/{size}"])
+            curl.append(size / seconds / 2 ** 20)
             os.unlink(dest)
     o, c = median(ours), median(curl)
     print(f"download {size // 2 ** 20} MiB to disk ({rounds} rounds, median): ours {o:.0f} MiB/s, curl {c:.0f} MiB/s, "
@@ -105,8 +115,8 @@ print(time.perf_counter() - t)
 """
 
 
-def bench_upload(size: int = GiB, rounds: int = 2) -> None:
-    with server_process(DEMO) as url, tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+def bench_upload(url: str, size: int = GiB, rounds: int = 2) -> None:
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         src = os.path.join(tmp, "src.bin")
         with open(src, "wb") as fh:
             block = os.urandom(1024 * 1024)
@@ -117,14 +127,14 @@ def bench_upload(size: int = GiB, rounds: int = 2) -> None:
             wall, peak, out = run_python(UPLOAD.format(url=url, src=src, size=size))
             ours.append(size / float(out) / 2 ** 20)
             rss.append(peak)
-            wall, _, _ = run_cmd(["curl", "-sS", "-o", "/dev/null", "-F", f"file=@{src}", f"{url}/sink"])
-            curl.append(size / wall / 2 ** 20)
+            seconds, _ = curl_seconds(["-o", "/dev/null", "-F", f"file=@{src}", f"{url}/sink"])
+            curl.append(size / seconds / 2 ** 20)
     o, c = median(ours), median(curl)
     print(f"streamed multipart upload {size // 2 ** 20} MiB ({rounds} rounds, median): ours {o:.0f} MiB/s, "
           f"curl -F {c:.0f} MiB/s, ratio {o / c:.2f}; client peak RSS {max(rss):.0f} MiB")
 
 
-def bench_import(rounds: int = 15) -> None:
+def bench_import(url: str, rounds: int = 15) -> None:
     def cost(module: str) -> float:
         times = []
         for _ in range(rounds):
@@ -147,5 +157,6 @@ SECTIONS = {"requests": bench_requests, "download": bench_download, "upload": be
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(SECTIONS)
-    for name in chosen:
-        SECTIONS[name]()
+    with server_process(DEMO) as server_url:  # one keep-alive server for every section
+        for name in chosen:
+            SECTIONS[name](server_url)
