@@ -27,14 +27,19 @@ from __future__ import annotations
 import io
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
+import weakref
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import unquote, urlsplit
 
 from .auth import RefreshingAuth
 from .client import RestClient
-from .exceptions import HttpClientError, HttpServerError, ImproperlyConfigured
+from .codecs import decode_leniently
+from .exceptions import (HttpClientError, HttpCouldNotVerifyServerError, HttpServerError, ImproperlyConfigured,
+                         RestHttpBaseException, error_for_status)
 from .redact import mask_url
-from .resource import Resource
+from .resource import Resource, _query
 from .sentinels import UNSET
+from .urls import quote_segment, same_origin, split_path
 
 if TYPE_CHECKING:  # pragma: no cover - for annotations only; requests is reached through the core
     import requests
@@ -50,21 +55,177 @@ logger = logging.getLogger(__name__)
 _HTTP_STATUS_ERRORS = (HttpClientError, HttpServerError)
 
 
+#: The client behind each Api's session, so that ``RestResource(session=api.session, base_url=...)``
+#: (upstream's constructor) shares that Api's auth, refresh, timeouts and retries.
+_CLIENTS_BY_SESSION: "weakref.WeakValueDictionary[int, ArchFxClient]" = weakref.WeakValueDictionary()
+
+
+def _register(client: "ArchFxClient", replace: bool = True) -> None:
+    if replace or _client_for_session(client.session) is None:
+        _CLIENTS_BY_SESSION[id(client.session)] = client
+
+
+def _client_for_session(session: Any) -> Optional["ArchFxClient"]:
+    client = _CLIENTS_BY_SESSION.get(id(session))
+    return client if client is not None and client.session is session else None
+
+
+def _segments_under(base_url: str, url: str) -> Optional[Tuple[str, ...]]:
+    """``url``'s path below ``base_url`` as quoted segments, or None when it is not below it."""
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or not same_origin(url, base_url):
+        return None
+    rest = parts.path[len(urlsplit(base_url).path.rstrip("/")):]
+    return tuple(quote_segment(unquote(piece)) for piece in rest.split("/") if piece)
+
+
+def _client_and_segments(session: Any, base_url: str) -> Tuple["ArchFxClient", Tuple[str, ...]]:
+    """Where an upstream-style ``RestResource(session, base_url)`` sends its requests."""
+    client = _client_for_session(session)
+    if client is not None:
+        segments = _segments_under(client.base_url, base_url)
+        if segments is not None:
+            return client, segments
+    if not callable(getattr(session, "request", None)) or not hasattr(session, "headers"):
+        raise ValueError(f"RestResource: session must be a requests.Session, got {type(session).__name__}")
+    # A session no Api owns: a client of its own around it, leaving the session's settings as they were.
+    trust_env, verify = session.trust_env, session.verify
+    client = ArchFxClient(base_url, session=session, trust_env=trust_env, verify=verify)
+    session.trust_env, session.verify = trust_env, verify
+    _register(client, replace=False)
+    return client, ()
+
+
+def _upstream_style(cls: type) -> bool:
+    """A subclass with its own ``__init__`` or ``_get_resource`` is built as upstream built it."""
+    return cls.__init__ is not RestResource.__init__ or cls._get_resource is not RestResource._get_resource
+
+
+def _hooked(cls: type) -> bool:
+    """A subclass that overrides upstream's response hooks gets every verb's response through them."""
+    return (cls._process_response is not RestResource._process_response
+            or cls._check_for_errors is not RestResource._check_for_errors
+            or cls._try_to_serialize_response is not RestResource._try_to_serialize_response)
+
+
 class RestResource(Resource):
     """One ArchFX resource URL; ``api.org("slug").devices`` -> ``<base>/org/slug/devices/``.
 
     Verbs take query parameters as keywords (``get(org="acme")`` -> ``?org=acme``); a body
     (``post(data)``) is sent as JSON. ``params=`` carries query names that clash with the
     control keywords (``headers``, ``timeout``, ``raw``...).
+
+    Upstream's constructor works too: ``RestResource(session=api.session, base_url=api.url("org"))``
+    (then the Api's auth, JWT refresh, timeouts and retries apply), or with any
+    ``requests.Session`` and URL. Keyword arguments are kept in ``_store`` and passed on to
+    children; ``_session`` and ``_base_url`` are there as upstream had them. A subclass written
+    against upstream (its own ``__init__(session, base_url, *args, **kwargs)``,
+    ``_get_resource``, ``_process_response``, ``_check_for_errors`` or
+    ``_try_to_serialize_response``) is built and called the way upstream did; set it as
+    ``Api.resource_class``.
     """
 
-    __slots__ = ()
+    __slots__ = ("_store",)
 
+    def __init__(self, session: Any = None, base_url: Any = None, *args: Any, **kwargs: Any) -> None:
+        if isinstance(base_url, str):  # upstream: RestResource(session, base_url, *args, **kwargs)
+            client, segments = _client_and_segments(session, base_url)
+        elif session is None or not hasattr(type(session), "url_for"):
+            raise TypeError("RestResource needs a session and a base_url (str): "
+                            "RestResource(session=api.session, base_url=api.url('org'))")
+        else:  # the core's chaining: RestResource(client, segments)
+            client, segments = session, tuple(base_url or ())
+        super().__init__(client, segments)
+        self._store: Dict[str, Any] = kwargs
+
+    # ------------------------------------------------------------------ upstream's attributes and hooks
+    @property
+    def _session(self) -> "requests.Session":
+        """The ``requests.Session`` requests go through (upstream's attribute)."""
+        return self._client.session
+
+    @property
+    def _base_url(self) -> str:
+        """This resource's URL, ending in ``/`` (upstream's attribute; also :meth:`url`)."""
+        return self.url()
+
+    def _get_resource(self, session: Any, base_url: str, **kwargs: Any) -> "RestResource":
+        """A child resource, as upstream made it (override it to customise children)."""
+        return self.__class__(session, base_url, **kwargs)
+
+    def _child(self, *segments: str) -> "RestResource":
+        cls = type(self)
+        if _upstream_style(cls):
+            url = self._client.url_for(self._segments + segments)
+            return self._get_resource(self._session, url, **self._store)
+        return cls(self._client, self._segments + segments, **self._store)
+
+    def _check_for_errors(self, resp: "requests.Response", url: str) -> None:
+        """Raise the error for a 4xx/5xx response (upstream's hook; messages keep its wording)."""
+        method = resp.request.method if resp.request is not None else "GET"
+        error = error_for_status(resp, decode_leniently(resp), str(method), url)
+        if error is not None:
+            raise error
+
+    def _try_to_serialize_response(self, resp: "requests.Response") -> Any:
+        """``None`` for 204/205, the bytes when empty or not JSON, else the JSON body (upstream's hook)."""
+        if resp.status_code in (204, 205):
+            return None
+        if not resp.content:
+            return resp.content
+        try:
+            return json.loads(resp.content)
+        except ValueError:
+            return resp.content
+
+    def _process_response(self, resp: "requests.Response") -> Any:
+        """Upstream's hook: errors raised, a 2xx body decoded, anything else ``None``."""
+        self._check_for_errors(resp, self._base_url)
+        if 200 <= resp.status_code <= 299:
+            return self._try_to_serialize_response(resp)
+        return None
+
+    def _convert_ssl_exception(self, requester: Any, **kwargs: Any) -> Any:
+        """``requester(self._base_url, **kwargs)`` with requests' ``SSLError`` as upstream's
+        ``HttpCouldNotVerifyServerError`` (for verbs a subclass writes on ``self._session``)."""
+        import requests
+
+        try:
+            return requester(self._base_url, **kwargs)
+        except requests.exceptions.SSLError as err:
+            raise HttpCouldNotVerifyServerError("Could not verify the server's SSL certificate", err) from err
+
+    def _through_hooks(self, send: Any) -> Any:
+        try:
+            response = send()
+        except RestHttpBaseException as exc:
+            if exc.response is None:
+                raise
+            response = exc.response
+        return self._process_response(response)
+
+    # ------------------------------------------------------------------ verbs
     def __call__(self, id: Any = None, *more: Any) -> "RestResource":
         """Append ``id`` as one segment; ``None`` and ``''`` append nothing, ``0`` does."""
         if isinstance(id, str) and id == "":
             id = None
         return super().__call__(id, *(m for m in more if m != ""))  # type: ignore[return-value]
+
+    def get(self, *, headers: Optional[Mapping[str, str]] = None, timeout: Any = UNSET, raw: bool = False,
+            params: Optional[Mapping[str, Any]] = None, **query: Any) -> Any:
+        if raw or not _hooked(type(self)):
+            return super().get(headers=headers, timeout=timeout, raw=raw, params=params, **query)
+        return self._through_hooks(lambda: self._client.request(
+            "GET", self.url(), params=_query(params, query), headers=headers, timeout=timeout, raw=True))
+
+    def _with_body(self, method: str, data: Any, files: Any, body_format: Optional[str],
+                   headers: Optional[Mapping[str, str]], timeout: Any, raw: bool,
+                   params: Optional[Mapping[str, Any]], retry_safe: bool, query: Dict[str, Any]) -> Any:
+        if raw or not _hooked(type(self)):
+            return super()._with_body(method, data, files, body_format, headers, timeout, raw, params, retry_safe,
+                                      query)
+        return self._through_hooks(lambda: super(RestResource, self)._with_body(
+            method, data, files, body_format, headers, timeout, True, params, retry_safe, query))
 
     def delete(self, data: Any = None, *, body_format: Optional[str] = None,  # type: ignore[override]
                headers: Optional[Mapping[str, str]] = None, timeout: Any = UNSET, raw: bool = False,
@@ -94,8 +255,14 @@ class RestResource(Resource):
         """
         merged = dict(params or {})
         merged.update(query)
-        return self._client.upload(self.url(), _uploadable(fp), fields=data, params=merged or None,
-                                   headers=headers, timeout=timeout, progress=progress)
+
+        def send(raw: bool) -> Any:
+            return self._client.upload(self.url(), _uploadable(fp), fields=data, params=merged or None,
+                                       headers=headers, timeout=timeout, progress=progress, raw=raw)
+
+        if not _hooked(type(self)):
+            return send(False)
+        return self._through_hooks(lambda: send(True))
 
     def upload_file(self, filename: str, data: Optional[Mapping[str, Any]] = None, mode: str = "rb",
                     **kwargs: Any) -> Any:
@@ -139,6 +306,16 @@ class ArchFxClient(RestClient):
         kwargs.setdefault("trailing_slash", True)
         super().__init__(base_url, **kwargs)
         self.delete_raises = delete_raises
+
+    # TLS verification lives on the session, as upstream's ``api.session.verify``: the core passes
+    # it with every request, so what the caller sets there holds (even with REQUESTS_CA_BUNDLE set).
+    @property
+    def verify(self) -> Any:  # type: ignore[override]
+        return self.session.verify
+
+    @verify.setter
+    def verify(self, value: Any) -> None:
+        self.session.verify = value
 
     def decode(self, response: "requests.Response") -> Any:
         """Upstream's return conventions: 204/205 -> None, other non-2xx -> None, empty 2xx ->
@@ -216,31 +393,54 @@ class Api:
         self._auth = _ApiTokenAuth(self)
         self._client = ArchFxClient(self.base_url, auth=self._auth, verify=verify, timeout=timeout,
                                     retries=retries, delete_raises=delete_raises, **client_options)
-        self._client.resource_class = self.resource_class
+        cls = self.resource_class
+        self._client.resource_class = RestResource if _upstream_style(cls) else cls
+        _register(self._client)
 
     # ------------------------------------------------------------------ plumbing
     @property
     def session(self) -> "requests.Session":
-        """The shared ``requests.Session`` (mount adapters or add headers here)."""
+        """The ``requests.Session`` every request goes through, as upstream's ``api.session``.
+
+        Mount adapters, add headers or hooks, set ``verify``/``cert``/``proxies`` here, or call
+        it directly (``api.session.get(api.url("org"))``: it carries the ``Authorization``
+        header). It may also be replaced (``api.session = my_session``): the token header is
+        copied onto the new one and every resource, old or new, then uses it.
+        """
         return self._client.session
+
+    @session.setter
+    def session(self, session: "requests.Session") -> None:
+        if not callable(getattr(session, "request", None)) or not hasattr(session, "headers"):
+            raise ImproperlyConfigured(f"Api.session must be a requests.Session, got {type(session).__name__}")
+        self._client.session = session
+        if self.token:
+            session.headers["Authorization"] = f"{self.token_type} {self.token}"
+        _register(self._client)
 
     @property
     def rest_client(self) -> ArchFxClient:
         """The core client behind this Api (``iterate``, ``download``, ``aio``...)."""
         return self._client
 
+    def _resource(self, segments: Tuple[str, ...]) -> RestResource:
+        cls = self.resource_class
+        if _upstream_style(cls):  # built exactly as upstream's Api built it
+            return cls(session=self.session, base_url=self._client.url_for(segments))
+        return cls(self._client, segments)
+
     def __getattr__(self, item: str) -> RestResource:
         if item.startswith("_"):
             raise AttributeError(item)
-        return self._client.root[item]  # type: ignore[return-value]
+        return self._resource((quote_segment(item),))
 
     def __getitem__(self, item: Any) -> RestResource:
         """``api["user-info"]``: names that are not Python identifiers."""
-        return self._client.root[item]  # type: ignore[return-value]
+        return self._resource((quote_segment(item),))
 
     def __call__(self, id: Any) -> RestResource:  # noqa: A002
         """``api("streamer/report")``: a literal path of one or more segments."""
-        return self._client(id)  # type: ignore[return-value]
+        return self._resource(split_path(id))
 
     def url(self, section: str) -> str:
         return f"{self.base_url}/{str(section).strip('/')}/"

@@ -21,8 +21,9 @@ What it implements, under ``/api/v1/`` (DRF conventions: trailing slashes, JSON 
   ``page_size``), filters by field (``?org=acme``, ``?site=ps--0000-0001``; ``project=``
   matches a record's site, area, line or org), and ``<kind>/<slug>/devices/`` and
   ``<kind>/<slug>/streams/`` (plain lists, as DRF actions return them).
-* ``streamer/report/`` (multipart ``file``): decodes a v200 msgpack report, stores the
-  readings it has not stored before (by device and reading id) and answers ``{"count": n}``.
+* ``streamer/report/`` (multipart ``file``): decodes a v200 msgpack report with a decoder of
+  its own (:func:`read_streamer_report`, independent of the client's), stores the readings it
+  has not stored before (by device and reading id) and answers ``{"count": n}``.
 * ``data/?filter=<stream slug>`` (or ``stream=``), with ``start``/``end`` (ISO 8601): the
   stored readings, oldest first, paginated.
 
@@ -38,7 +39,7 @@ import secrets
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 from urllib.parse import urlencode
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -48,7 +49,8 @@ from werkzeug.wrappers import Request, Response
 from ..utils.slugs import ArchFxDeviceSlug, ArchFxParentSlug, ArchFxStreamSlug, ArchFxVariableID, slugify
 from .server import ServedApp
 
-__all__ = ["ArchFxApp", "ArchFxEmulator", "DEFAULT_EMAIL", "DEFAULT_PASSWORD"]
+__all__ = ["ArchFxApp", "ArchFxEmulator", "DEFAULT_EMAIL", "DEFAULT_PASSWORD", "read_streamer_report",
+           "StoredReading"]
 
 DEFAULT_EMAIL = "user@example.com"
 DEFAULT_PASSWORD = "my.pass"
@@ -92,6 +94,75 @@ def _parse_time(text: str, name: str) -> datetime:
     except (ValueError, OverflowError):
         raise _Reply(400, {name: [f"Enter a valid date/time, not {text!r}."]}) from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class StoredReading(NamedTuple):
+    """One reading as the emulator reads it from an uploaded report."""
+
+    stream: int
+    reading_id: int
+    when: datetime
+    value: float
+    extra_data: Dict[str, Any]
+
+
+def _report_error(message: str) -> _Reply:
+    return _Reply(400, {"detail": f"Invalid streamer report: {message}"})
+
+
+def read_streamer_report(raw: bytes) -> Tuple[int, List[StoredReading]]:
+    """``(device id, readings)`` of a v200 msgpack report, or a 400 reply.
+
+    The emulator reads reports with this minimal decoder of its own (``msgpack.unpackb`` and
+    dateutil's strict ``isoparse``), not the client's :mod:`archfx_cloud.reports` codec, so a
+    bug in the client's encoder or decoder shows up in tests against the emulator instead of
+    cancelling out.
+    """
+    import dateutil.parser
+    import msgpack
+
+    try:
+        report = msgpack.unpackb(raw, raw=False)
+    except Exception as exc:  # msgpack raises several types (ExtraData, FormatError, ValueError...)
+        raise _report_error(f"not one msgpack object ({type(exc).__name__}: {exc})") from None
+    if not isinstance(report, dict):
+        raise _report_error(f"expected a map, got {type(report).__name__}")
+    if report.get("format") != "v200":
+        raise _report_error(f"unknown format {report.get('format')!r} (expected 'v200')")
+    device = report.get("device")
+    if type(device) is not int or not 0 <= device < 1 << 64:
+        raise _report_error(f"'device' must be a 64-bit device id, got {device!r}")
+    events = report.get("events")
+    if not isinstance(events, list):
+        raise _report_error("'events' must be an array")
+    readings: List[StoredReading] = []
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise _report_error(f"event #{index} is not a map")
+        stream, value, stamp = event.get("stream"), event.get("value"), event.get("timestamp")
+        reading_id, extra = event.get("dev_seqid", 0), event.get("extra_data")
+        if type(stream) is not int or not 0 <= stream <= 0xFFFFFFFF:
+            raise _report_error(f"event #{index}: 'stream' must be a 32-bit variable id, got {stream!r}")
+        if type(value) not in (int, float):
+            raise _report_error(f"event #{index}: 'value' must be a number, got {value!r}")
+        if reading_id is None:
+            reading_id = 0
+        if type(reading_id) is not int or reading_id < 0:
+            raise _report_error(f"event #{index}: 'dev_seqid' must be a non-negative int, got {reading_id!r}")
+        if extra is None:
+            extra = {}
+        if not isinstance(extra, dict) or "value" in extra:
+            raise _report_error(f"event #{index}: 'extra_data' must be a map without 'value'")
+        if not isinstance(stamp, str):
+            raise _report_error(f"event #{index}: 'timestamp' must be ISO 8601 text, got {stamp!r}")
+        try:
+            when = dateutil.parser.isoparse(stamp)
+        except (ValueError, OverflowError):
+            raise _report_error(f"event #{index}: 'timestamp' {stamp!r} is not ISO 8601") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        readings.append(StoredReading(stream, reading_id, when.astimezone(timezone.utc), float(value), extra))
+    return device, readings
 
 
 class ArchFxApp:
@@ -445,15 +516,8 @@ class ArchFxApp:
         upload = request.files.get("file")
         if upload is None:
             raise _Reply(400, {"file": ["No file was submitted."]})
-        raw = upload.read()
-        from ..reports.exceptions import DataError
-        from ..reports.flexible_dictionary import ArchFXFlexibleDictionaryReport
-        try:
-            report = ArchFXFlexibleDictionaryReport(raw, False, False)
-            readings = report.visible_data
-            device_slug = str(ArchFxDeviceSlug(report.origin))
-        except (DataError, ValueError, TypeError) as exc:
-            raise _Reply(400, {"detail": f"Invalid streamer report: {exc}"}) from None
+        device_id, readings = read_streamer_report(upload.read())
+        device_slug = str(ArchFxDeviceSlug(device_id))
         new = 0
         with self._lock:
             self.reports_received += 1
@@ -463,20 +527,18 @@ class ArchFxApp:
             seen = self.seen_readings.setdefault(device_slug, set())
             streams: Dict[int, str] = {}
             for reading in readings:
-                when = reading.timestamp
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=timezone.utc)
-                key: Any = reading.reading_id or (reading.stream, when, reading.value)
+                when, variable, reading_id = reading.when, reading.stream, reading.reading_id
+                key: Any = reading_id or (variable, when, reading.value)
                 if key in seen:
                     continue
                 seen.add(key)
-                slug = streams.get(reading.stream)
+                slug = streams.get(variable)
                 if slug is None:
-                    slug = streams[reading.stream] = self._stream_for(device, reading.stream, user)
+                    slug = streams[variable] = self._stream_for(device, variable, user)
                 self.readings.setdefault(slug, []).append({
                     "stream": slug, "device": device_slug, "timestamp": _iso(when),
-                    "value": reading.value, "dev_seqid": reading.reading_id,
-                    "extra_data": reading.summary_data, "_sort": (when, reading.reading_id)})
+                    "value": reading.value, "dev_seqid": reading_id,
+                    "extra_data": reading.extra_data, "_sort": (when, reading_id)})
                 new += 1
             for slug in streams.values():
                 self.readings[slug].sort(key=lambda r: r["_sort"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Dict, Optional, Tuple, Union
 
 from .convert import describe, fix_gid, gid_join, gid_split, int16gid, int2did, int2pid, int2vid, parse_hex
@@ -21,8 +21,6 @@ __all__ = [
 
 _SINGLE_ID_TYPES = ("pl", "ps", "pa", "m", "d", "b", "g")
 _PARENT_TYPES = ("pl", "ps", "pa")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def slugify(value: Union[str, int], allow_unicode: bool = False) -> str:
@@ -199,21 +197,26 @@ class ArchFxVariableID(ArchFxCloudSlug):
 
     @staticmethod
     def _from_pair(pair: tuple) -> int:
+        """Upstream's arithmetic: int halves become 4 hex digits, text halves are kept as written,
+        and ``"<scope>-<var>"`` is read as one hex id. So ``("0001", "5051")`` and ``(1, 0x5051)``
+        are ``0001-5051``, while ``("1", "51")`` is ``0000-0151``, as in archfx-cloud 0.17."""
         if len(pair) != 2:
             raise ValueError(f"ArchFxVariableID: a tuple must be (scope, var), got {describe(pair)}")
-        halves = []
+        texts = []
         for name, half in zip(("Scope", "Var"), pair):
             if isinstance(half, str):
-                number = parse_hex(half, "ArchFxVariableID", pair)
+                texts.append(half)
             elif _is_int(half):
-                number = half
+                _check_range(half, 4, f"ArchFxVariableID: {name} should be greater or equal than zero and less "
+                                      f"than 16^4, got {describe(half)} in {describe(pair)}")
+                texts.append(int16gid(half))
             else:
                 raise ValueError(f"ArchFxVariableID: {name.lower()} must be an int or hex str, "
                                  f"got {describe(half)} in {describe(pair)}")
-            _check_range(number, 4, f"ArchFxVariableID: {name} should be greater or equal than zero and less "
-                                    f"than 16^4, got {describe(half)} in {describe(pair)}")
-            halves.append(number)
-        return (halves[0] << 16) | halves[1]
+        joined = f"{texts[0]}-{texts[1]}"
+        if len(gid_split(joined)) != 1:
+            raise ValueError(f"ArchFxVariableID: must be a single hex term like 0001-5051, got {describe(pair)}")
+        return parse_hex(joined, "ArchFxVariableID", pair)
 
     def formatted_id(self) -> str:
         """A variable id has no prefix: the formatted id is the slug itself."""
@@ -251,10 +254,17 @@ class ArchFxVariableID(ArchFxCloudSlug):
 
 
 def _start_micros(start: Any) -> int:
-    """A stream start as integer microseconds since the epoch (a datetime, or an int-like)."""
+    """A stream start as integer microseconds since the epoch (a datetime, or an int-like).
+
+    A datetime goes through upstream's float arithmetic, ``int(start.timestamp() * 10**6)``
+    (naive = local time), so the slug, a server key, is the one archfx-cloud 0.17 makes: that
+    can be 1 µs below the exact count (``2004-04-12T12:14:10.242812Z`` -> ``...242811``).
+    """
     if isinstance(start, datetime):
-        aware = start if start.utcoffset() is not None else start.astimezone()  # naive = local, like .timestamp()
-        return (aware - _EPOCH) // _MICROSECOND
+        try:
+            return int(start.timestamp() * 10 ** 6)
+        except (OverflowError, ValueError, OSError):
+            raise ValueError(f"Stream start {describe(start)} cannot be written as a timestamp") from None
     if isinstance(start, bool):
         raise ValueError(f"Stream start must be a datetime or integer microseconds, got {describe(start)}")
     try:

@@ -136,3 +136,75 @@ def test_access_token_lifetime_and_logout_revocation(archfx_emulator: ArchFxEmul
     stale.set_token(revoked)
     with pytest.raises(HttpUnauthorizedError):
         stale.org.get()
+
+
+# --------------------------------------------------------------------------- the emulator's own report decoder
+def _hand_packed(device: int, events: list) -> bytes:
+    """A v200 report packed here with msgpack directly, not with the client's encoder."""
+    import msgpack
+
+    return msgpack.packb({"format": "v200", "device": device, "streamer_index": 0x100, "streamer_selector": 0xFFFF,
+                          "seqid": 1, "lowest_id": 1, "highest_id": len(events), "sent_timestamp": None,
+                          "events": events}, use_bin_type=True)
+
+
+def test_uploads_are_read_by_the_emulators_own_decoder(archfx_api: Api, archfx_emulator: ArchFxEmulator,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken client decoder must not change what the emulator stores: it never calls it."""
+    from archfx_cloud.reports import codec, flexible_dictionary
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the emulator used the client's report decoder")
+
+    archfx_api.device.post({"slug": "d--0000-0000-0000-00cc"})
+    report = ArchFXFlexibleDictionaryReport.FromReadings(device=0xCC, data=readings(3), report_id=1)
+    monkeypatch.setattr(codec, "read_report", broken)
+    monkeypatch.setattr(codec, "_points_from_events", broken)
+    monkeypatch.setattr(flexible_dictionary, "read_report", broken)
+    monkeypatch.setattr(ArchFXFlexibleDictionaryReport, "decode", broken)
+    assert report.upload(archfx_api) == 3
+    stream = "sd--0000-0000--0000-0000-0000-00cc--0001-5051"
+    assert [r["timestamp"] for r in archfx_api.data.get(filter=stream)["results"]] == [
+        "2024-03-01T00:00:00.000000Z", "2024-03-01T00:01:00.000000Z", "2024-03-01T00:02:00.000000Z"]
+
+
+def test_hand_packed_reports_with_any_iso_form(archfx_api: Api, archfx_emulator: ArchFxEmulator) -> None:
+    archfx_api.device.post({"slug": "d--0000-0000-0000-00dd"})
+    events = [{"stream": 0x15051, "dev_seqid": i + 1, "timestamp": stamp, "value": float(i), "extra_data": {},
+               "data": None}
+              for i, stamp in enumerate(["2024-03-01T00:00:00Z", "2024-03-01T02:00:01.5+02:00",
+                                         "2024-03-01T00:00:02", "2024-02-29T19:00:03.000001-05:00"])]
+    raw = _hand_packed(0xDD, events)
+    assert archfx_api.streamer.report.upload_fp(("report.mp", raw))["count"] == 4
+    assert archfx_api.streamer.report.upload_fp(("report.mp", raw))["count"] == 0
+    stream = "sd--0000-0000--0000-0000-0000-00dd--0001-5051"
+    got = archfx_api.data.get(filter=stream)["results"]
+    assert [r["timestamp"] for r in got] == ["2024-03-01T00:00:00.000000Z", "2024-03-01T00:00:01.500000Z",
+                                             "2024-03-01T00:00:02.000000Z", "2024-03-01T00:00:03.000001Z"]
+    # and what the client decodes from the same bytes agrees with the emulator
+    decoded = ArchFXFlexibleDictionaryReport(raw, False, False).visible_data
+    assert [p.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") for p in decoded] == \
+        [r["timestamp"] for r in got]
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"\xc1", "not one msgpack object"),
+    (b"\x93\x01\x02\x03", "expected a map"),
+    (b"\x81\xa6device\x01", "unknown format"),
+    (_hand_packed(-1, []), "'device' must be"),
+    (_hand_packed(0xEE, [1]), "event #0 is not a map"),
+    (_hand_packed(0xEE, [{"stream": "x", "value": 1.0, "timestamp": "2024-03-01T00:00:00Z"}]), "'stream'"),
+    (_hand_packed(0xEE, [{"stream": 1, "value": "x", "timestamp": "2024-03-01T00:00:00Z"}]), "'value'"),
+    (_hand_packed(0xEE, [{"stream": 1, "value": 1.0}]), "'timestamp'"),
+    (_hand_packed(0xEE, [{"stream": 1, "value": 1.0, "timestamp": "yesterday"}]), "is not ISO 8601"),
+    (_hand_packed(0xEE, [{"stream": 1, "value": 1.0, "timestamp": "2024-03-01T00:00:00Z", "dev_seqid": -3}]),
+     "'dev_seqid'"),
+    (_hand_packed(0xEE, [{"stream": 1, "value": 1.0, "timestamp": "2024-03-01T00:00:00Z",
+                          "extra_data": {"value": 2}}]), "'extra_data'"),
+])
+def test_emulator_rejects_malformed_reports(archfx_api: Api, raw: bytes, message: str) -> None:
+    archfx_api.device.post({"slug": "d--0000-0000-0000-00ee"})
+    with pytest.raises(HttpClientError) as info:
+        archfx_api.streamer.report.upload_fp(("report.mp", raw))
+    assert info.value.status_code == 400
+    assert message in info.value.content["detail"]

@@ -58,9 +58,30 @@ def test_variable_parts() -> None:
     var = ArchFxVariableID("0001-5051")
     assert (var.scope, var.var_id, var.scope_hex, var.var_hex) == (1, 0x5051, "0001", "5051")
     assert var.formatted_id() == "0001-5051"
-    # each half of a string pair is its own hex number (upstream glued them: ('1', '51') -> 0000-0151)
-    assert str(ArchFxVariableID(("1", "51"))) == "0001-0051"
     assert str(ArchFxVariableID(("0001", 0x5051))) == "0001-5051"
+
+
+@pytest.mark.parametrize("pair, expected", [
+    # archfx-cloud 0.17: int halves become 4 hex digits, text halves are glued as written and the
+    # result read as one hex id, so short text halves do not pad to their own group.
+    (("1", "51"), "0000-0151"),
+    ((1, "51"), "0000-0151"),
+    (("1", 0x51), "0001-0051"),
+    (("0001", "0051"), "0001-0051"),
+    ((1, 0x51), "0001-0051"),
+    (("", "5051"), "0000-5051"),
+    (("10000", "1"), "0010-0001"),
+    (("0x1", "51"), "0000-0151"),
+])
+def test_variable_pairs_use_upstreams_arithmetic(pair: tuple, expected: str) -> None:
+    assert str(ArchFxVariableID(pair)) == expected
+
+
+@pytest.mark.parametrize("pair", [("1", "2", "3"), ("1",), (1.5, 2), (True, 1), ("zz", "1"), ("1--2", "3"),
+                                  (0x10000, 1), (1, -1), ("1", "000000000")])
+def test_bad_variable_pairs_are_value_errors(pair: tuple) -> None:
+    with pytest.raises(ValueError, match="ArchFxVariableID"):
+        ArchFxVariableID(pair)
 
 
 def test_get_parts_on_sd_slugs_round_trips_through_from_parts() -> None:
@@ -76,13 +97,55 @@ def test_get_parts_on_sd_slugs_round_trips_through_from_parts() -> None:
     assert again == built
 
 
-def test_from_parts_start_from_datetime_is_exact() -> None:
+def _upstream_start(start: datetime) -> str:
+    """archfx-cloud 0.17's arithmetic for a datetime start (reference 1.5), written out here."""
+    return f"{int(start.timestamp() * 10 ** 6):016}"
+
+
+@pytest.mark.parametrize("start, expected", [
+    (datetime(2021, 1, 20, 0, 0, 0, 100001, tzinfo=timezone(timedelta(hours=1))), "1611097200100001"),
+    (datetime(2021, 1, 1, tzinfo=timezone.utc), "1609459200000000"),  # the vector
+    # the float product falls just below the exact count, and int() truncates: upstream's slug is 1 us lower
+    (datetime(2004, 4, 12, 12, 14, 10, 242812, tzinfo=timezone.utc), "1081772050242811"),
+    (datetime(2038, 3, 19, 7, 36, 22, 863166, tzinfo=timezone.utc), "2152596982863165"),
+    (datetime(2248, 6, 30, 2, 28, 8, 577676, tzinfo=timezone.utc), "8788444088577677"),  # and 1 us higher
+])
+def test_from_parts_start_from_datetime_matches_upstream_rounding(start: datetime, expected: str) -> None:
     slug = ArchFxStreamSlug()
-    start = datetime(2021, 1, 20, 0, 0, 0, 100001, tzinfo=timezone(timedelta(hours=1)))
     slug.from_parts("pl--0001", 2, "5051", start=start)
-    assert slug.get_parts()["start"] == "1611097200100001"
+    assert slug.get_parts()["start"] == expected == _upstream_start(start)
+    assert str(slug) == f"sl--0000-0001--0000-0000-0000-0002--0000-5051--{expected}"
+
+
+def test_from_parts_start_from_a_naive_datetime_is_local_time_as_upstream() -> None:
+    naive = datetime(2022, 6, 1, 12, 30, 15, 123456)
+    slug = ArchFxStreamSlug()
+    slug.from_parts(None, 2, "5051", start=naive)
+    assert slug.get_parts()["start"] == _upstream_start(naive)
+
+
+def test_from_parts_datetime_starts_agree_with_upstream_arithmetic_everywhere() -> None:
+    import random
+
+    rng = random.Random(7)
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    zones = [timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+    slug = ArchFxStreamSlug()
+    for _ in range(2000):
+        start = (epoch + timedelta(microseconds=rng.randrange(0, 9_000_000_000_000_000))).astimezone(rng.choice(zones))
+        slug.from_parts("pl--0001", 2, "5051", start=start)
+        assert slug.get_parts()["start"] == _upstream_start(start)
+
+
+def test_from_parts_refuses_starts_that_make_no_valid_slug() -> None:
+    slug = ArchFxStreamSlug()
+    slug.from_parts("pl--0001", 2, "5051", start=1611097200100001)
     with pytest.raises(ValueError, match="before 1970"):
         slug.from_parts("pl--0001", 2, "5051", start=-1)
+    with pytest.raises(ValueError, match="before 1970"):
+        slug.from_parts("pl--0001", 2, "5051", start=datetime(1969, 12, 31, tzinfo=timezone.utc))
+    with pytest.raises(ValueError, match="too big"):
+        slug.from_parts("pl--0001", 2, "5051", start=datetime(2300, 1, 1, tzinfo=timezone.utc))
     for bad in ("soon", [1], 10 ** 16, True, float("inf")):
         with pytest.raises(ValueError):
             slug.from_parts("pl--0001", 2, "5051", start=bad)
