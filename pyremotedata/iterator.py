@@ -261,6 +261,7 @@ class RemotePathIterator:
             except _Stopped:
                 raise
             except (RemoteFileNotFoundError, RemotePermissionError) as exc:
+                hand_out()  # the batches that did arrive, in order, before the failure
                 raise type(exc)(f"{exc}\n(the file index lists a file the server does not give; rebuild the "
                                 f"index with get_file_index(override=True))", exc.command, exc.stderr) from exc
             except (AuthenticationError, HostKeyError, UnsupportedPathError):

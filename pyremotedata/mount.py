@@ -29,7 +29,7 @@ from .localfs import (IMMUTABLE_DIRECTORIES, changed_files, destinations, dir_by
                       validate_directory)
 from .quoting import (glob_escape, lftp_glob_path, lftp_path, lftp_quote, needs_glob, newline_glob,
                       safe_relative)
-from .ssh import SSH_OPTIONS_ENV, SshEndpoint, default_ssh_options, parse_remote
+from .ssh import SSH_OPTIONS_ENV, SshEndpoint, default_ssh_options, multiplex_options, parse_remote
 
 log = main_logger.getChild("mount")
 
@@ -106,7 +106,9 @@ class ImplicitMount:
     upstream. Extra keywords: ``default_remote_dir``, ``timeout`` (seconds for ordinary
     commands), ``transfer_timeout`` (seconds a transfer may go without progress),
     ``ssh_options`` (extra ssh arguments such as ``["-i", key, "-o", "UserKnownHostsFile=f"]``;
-    also read from ``$PYREMOTEDATA_SSH_OPTIONS``), ``lftp_settings``, ``large_file_threshold``.
+    also read from ``$PYREMOTEDATA_SSH_OPTIONS``), ``lftp_settings``, ``large_file_threshold``,
+    ``ssh_multiplex`` (default True: lftp's parallel connections share one SSH connection of
+    this mount, see :func:`~pyremotedata.ssh.multiplex_options`).
     """
 
     time_stamp_pattern = r"^\s*(\S+\s+){8}"
@@ -126,6 +128,7 @@ class ImplicitMount:
         self.connect_timeout: float = float(kwargs.pop("connect_timeout", 60.0))
         self.large_file_threshold: int = int(kwargs.pop("large_file_threshold", LARGE_FILE_THRESHOLD))
         ssh_options = kwargs.pop("ssh_options", None)
+        self.ssh_multiplex: bool = bool(kwargs.pop("ssh_multiplex", True))
         if kwargs:
             raise TypeError(f"ImplicitMount() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}")
 
@@ -300,6 +303,8 @@ class ImplicitMount:
             args += ["-o", "PreferredAuthentications=password,keyboard-interactive",
                      "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1"]
         args += self._ssh_options + default_ssh_options()
+        if self.ssh_multiplex and self._private_dir:
+            args += multiplex_options(args, self._private_dir)
         return SshEndpoint(host=self.remote, port=self.port, user=self.user, program=words[0], args=args,
                            password=self.password or None)
 
@@ -312,11 +317,16 @@ class ImplicitMount:
         settings.update(self._config_lftp)
         settings.update(self._lftp_settings_arg or {})
         settings.update(lftp_settings or {})
-        endpoint = self._build_endpoint(settings)
-        settings["sftp:connect-program"] = endpoint.connect_program()
+        self._private_dir = tempfile.mkdtemp(prefix="pyremotedata-mount-")
+        try:
+            endpoint = self._build_endpoint(settings)
+            settings["sftp:connect-program"] = endpoint.connect_program()
+        except BaseException:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
+            raise
         settings.update(_PROTECTED_SETTINGS)
         self._endpoint = endpoint
-        self._private_dir = tempfile.mkdtemp(prefix="pyremotedata-mount-")
         self._process = LftpProcess().start()
         self._settings = {}
         try:

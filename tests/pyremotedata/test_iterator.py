@@ -245,3 +245,26 @@ def test_progress_bar_with_and_without_tqdm(pyremotedata_io, pyremotedata_worksp
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     assert [r for _, r in RemotePathIterator(pyremotedata_io, progress=True)] == expected
     assert "Streaming" not in capsys.readouterr().err
+
+
+def _logins(server) -> int:
+    with open(server.log_path, "r", encoding="utf-8", errors="replace") as handle:
+        return handle.read().count("Accepted publickey")
+
+
+@pytest.mark.parametrize("multiplex", [True, False])
+def test_parallel_transfers_share_one_ssh_login_per_mount(pyremotedata_sshd, pyremotedata_workspace, tmp_path,
+                                                          multiplex) -> None:
+    """lftp's ten parallel connections run as channels of the mount's one SSH connection
+    (no key exchange and login each), unless ssh_multiplex=False."""
+    expected = make_dataset(pyremotedata_workspace, count=120, size=20_000)
+    before = _logins(pyremotedata_sshd)
+    kwargs = pyremotedata_workspace.mount_kwargs(ssh_multiplex=multiplex)
+    with IOHandler(local_dir=str(tmp_path / "local"), **kwargs) as io:
+        got = sorted(remote for _local, remote in RemotePathIterator(io, batch_size=20, batch_parallel=10))
+    assert got == expected
+    logins = _logins(pyremotedata_sshd) - before
+    if multiplex:
+        assert logins == 1, logins
+    else:
+        assert logins >= 5, logins
