@@ -36,6 +36,13 @@ class ComputeHandlers:
         return json_response({"success": "Task created", "task_id": task.task_id,
                               "task_url": f"/tasks/{task.task_id}"}, 201)
 
+    def _in_progress_until_due(self, task: Any) -> float:
+        """Plan 100 (queued) -> 101 (in progress) halfway; return when the task is due to finish."""
+        started = self.clock()  # type: ignore[attr-defined]
+        halfway = started + self.task_seconds / 2  # type: ignore[attr-defined]
+        self.tasks.schedule(task, halfway, lambda t: t.set("101", "In progress", at=halfway))  # type: ignore[attr-defined]
+        return started + self.task_seconds  # type: ignore[attr-defined]
+
     def _compute_task(self, request: Request, cluster: Any, work: Callable[[], Any], status: int = 201) -> Response:
         """A task that finishes after ``task_seconds`` with ``work()``'s result (or its error)."""
         user = request.environ["firecrest.user"]
@@ -47,7 +54,7 @@ class ComputeHandlers:
             except SbatchError as exc:
                 t.set("400", str(exc), at=due)
 
-        due = self.clock() + self.task_seconds  # type: ignore[attr-defined]
+        due = self._in_progress_until_due(task)
         self.tasks.schedule(task, due, finish)  # type: ignore[attr-defined]
         response = self._task_created(task)
         response.status_code = status
@@ -82,7 +89,7 @@ class ComputeHandlers:
             cluster.fs.write(path, user, Blob.of(script, cluster.fs.spool_dir), mode=0o755)
         except FsError as exc:
             raise Reply(400, {"error": str(exc)}, {"X-sbatch-error": str(exc)}) from None
-        due = self.clock() + self.task_seconds  # type: ignore[attr-defined]
+        due = self._in_progress_until_due(task)
 
         def finish(t: Any) -> None:
             try:

@@ -115,3 +115,19 @@ def test_emulator_runs_with_latency_and_other_systems() -> None:
         session = _session(emu)
         answer = session.get(f"{emu.url}/status/systems").json()["out"]
     assert [s["system"] for s in answer] == ["daint"]
+
+
+def test_compute_tasks_pass_through_in_progress(emu) -> None:
+    """Queued (100) -> in progress (101) -> finished (200), as the server's tasks do; the client
+    waits through 101."""
+    import firecrest as fc
+
+    emu.app.task_seconds = 0.6
+    client = fc.v1.Firecrest(emu.url, authorization=emu.auth)
+    client.polling_sleep_times = [0.05] * 200
+    job = client.submit("cluster", script_str="#!/bin/bash\necho hi\n")
+    assert job["jobid"]
+    seen = [task["status"] for e in emu.app.exchanges if e.path == "/tasks" and e.status == 200
+            for task in e.body["tasks"].values()]
+    assert seen[0] == "100" and seen[-1] == "200" and "101" in seen, seen
+    assert seen.index("101") < seen.index("200")
