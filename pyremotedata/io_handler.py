@@ -290,8 +290,12 @@ class IOHandler(ImplicitMount):
         """Merge ``new_paths`` (relative to the working directory) into the stored index.
 
         Upstream's ``_update_file_index`` appended to the wrong list and never changed the index.
+        Without a stored index the directory is listed first, so the index written is complete
+        (not just ``new_paths``).
         """
-        current = self._read_remote_text(INDEX_NAME) or []
+        current = self._read_remote_text(INDEX_NAME)
+        if current is None:
+            current = self.build_file_index()
         merged = sorted({line for line in current if line.strip()} | {p for p in new_paths if "\n" not in p})
         self._write_remote_index(merged)
         self.cache.pop(self.pwd(), None)

@@ -34,8 +34,11 @@ if TYPE_CHECKING:  # pragma: no cover
 log = main_logger.getChild("iterator")
 
 _END = object()
-#: Seconds ``close()`` lets a running transfer finish before it restarts lftp to stop it.
-STOP_GRACE = 10.0
+#: Seconds ``close()`` lets a running transfer finish before it restarts lftp to stop it (the
+#: files of an unfinished window are not needed any more; a re-mount costs one SSH login).
+STOP_GRACE = 1.0
+#: Seconds ``close()`` waits for the producer once lftp has been stopped.
+STOP_JOIN = 10.0
 
 
 class _Failure:
@@ -359,7 +362,7 @@ class RemotePathIterator:
                 process = getattr(self.io_handler, "_process", None)
                 if process is not None:
                     process.kill()
-                thread.join(STOP_GRACE)
+                thread.join(STOP_JOIN)
                 try:
                     self.io_handler.ensure_mounted()
                 except (LftpError, MountError) as exc:
@@ -369,7 +372,23 @@ class RemotePathIterator:
                 self.download_queue.get_nowait()
             except queue.Empty:
                 break
+        self._remove_partials()
         self._cleanup(force=True)
+
+    def _remove_partials(self) -> None:
+        """Delete lftp's temporary files (``.in.<name>``) of transfers cut short by a stop."""
+        with self._lock:
+            pending = [local for local in self._downloaded if not os.path.exists(local)]
+        for local in pending:
+            partial = os.path.join(os.path.dirname(local), ".in." + os.path.basename(local))
+            try:
+                os.remove(partial)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                log.warning("could not remove the partial download %s: %s", partial, exc)
+                continue
+            self._prune_empty_dirs(os.path.dirname(local))
 
     def _cleanup(self, force: bool = False) -> None:
         """Delete consumed local files beyond ``n_local_files`` (``force``: every file this

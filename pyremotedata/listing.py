@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
-from .quoting import lftp_glob_path
+from .quoting import lftp_listing_path
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def listing_command(paths: Iterable[str], marker: str, *, itself: bool = False, 
         flags.append("-d")
     if hidden:
         flags.append("-a")
-    args = " ".join(lftp_glob_path(path) for path in paths)
+    args = " ".join(lftp_listing_path(path) for path in paths)
     return f"{verb} {' '.join(flags)} {args}".rstrip()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 IMMUTABLE_DIRECTORIES = ("", ".", "..", "./", "/", os.sep)
 
@@ -131,3 +131,17 @@ def dir_bytes(directories: Iterable[str]) -> int:
         except OSError:
             pass
     return total
+
+
+def process_io(pid: Optional[int]) -> Optional[int]:
+    """Bytes a process has read and written so far (``/proc/<pid>/io``), an activity probe for
+    uploads: lftp reads the local files and writes them to ssh as it sends. None where /proc
+    does not tell (then a transfer's timeout is a plain deadline)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/io", "r", encoding="ascii") as handle:
+            counters = dict(line.split(":", 1) for line in handle if ":" in line)
+        return int(counters["rchar"]) + int(counters["wchar"])
+    except (OSError, KeyError, ValueError):
+        return None

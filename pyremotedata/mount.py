@@ -25,8 +25,8 @@ from .errors import (AuthenticationError, HostKeyError, LftpError, LftpProcessEr
                      RemotePermissionError, UnsupportedPathError, shorten)
 from .lftp import CommandResult, LftpProcess
 from .listing import RemoteEntry, listing_command, new_marker, parse_listing, relative_to
-from .localfs import (IMMUTABLE_DIRECTORIES, changed_files, destinations, dir_bytes, snapshot, tree_size,
-                      validate_directory)
+from .localfs import (IMMUTABLE_DIRECTORIES, changed_files, destinations, dir_bytes, process_io, snapshot,
+                      tree_size, validate_directory)
 from .quoting import (glob_escape, lftp_glob_path, lftp_path, lftp_quote, needs_glob, newline_glob,
                       safe_relative)
 from .ssh import SSH_OPTIONS_ENV, SshEndpoint, default_ssh_options, multiplex_options, parse_remote
@@ -277,6 +277,12 @@ class ImplicitMount:
             raise LftpError.from_failure(shown, result.error_text, result.stdout)
         return result
 
+    def _sending_probe(self) -> Callable[[], object]:
+        """Activity of an upload: the bytes lftp has read and written (it reads the local files
+        and hands them to ssh), so the transfer timeout counts time without progress."""
+        pid = self._process.pid if self._process is not None else None
+        return lambda: process_io(pid)
+
     def _after_crash(self) -> None:
         """The process was stopped (timeout) or died: forget settings so mount() starts clean."""
         self._settings = {}
@@ -465,7 +471,9 @@ class ImplicitMount:
         path = remote_path.rstrip("/") or remote_path
         if path in ("", ".", "./", "..", "/", "~"):
             return RemoteEntry(path=path or ".", kind="dir", size=None, mtime=None)
-        if needs_glob(path):
+        if needs_glob(path) or posixpath.basename(path).startswith("~"):
+            # a newline cannot be named; lftp's cls reports no details for a name starting
+            # with '~' (lftp 4.9.2): both are looked up in their parent's listing
             parent, base = posixpath.split(path)
             for entry in self._directory_entries(parent or "."):
                 if posixpath.basename(entry.path) == base:
@@ -705,22 +713,25 @@ class ImplicitMount:
         """
         if not pairs:
             return
-        self._set("xfer:use-temp-file", "yes")
-        plain = [(r, l) for r, l in pairs if not needs_glob(r) and "\n" not in l]
-        special = [(r, l) for r, l in pairs if needs_glob(r) or "\n" in l]
-        parents = sorted({os.path.dirname(local) for _, local in pairs})
-        for parent in parents:
-            os.makedirs(parent, exist_ok=True)
-        probe = lambda: dir_bytes(parents)  # noqa: E731 - bytes landing in the target directories
-        idle = self.transfer_timeout if timeout is None else timeout
-        parallel = max(1, min(parallel, MAX_PARALLEL_FILES, len(plain) or 1))
-        for index in range(0, len(plain), PAIRS_PER_COMMAND):
-            chunk = plain[index:index + PAIRS_PER_COMMAND]
-            body = " ".join(f"{lftp_path(r)} -o {lftp_path(l)}" for r, l in chunk)
-            options = f"--parallel={parallel} " if len(chunk) > 1 else ""
-            self._run(f"get {options}{verb_options}{body}", timeout=idle, activity=probe, on_poll=on_poll)
-        for remote, local in special:
-            self._fetch_via_glob(remote, local, idle)
+        # The setting and the commands that rely on it run under the process lock: another thread
+        # (a consumer uploading) must not turn temporary files off in between.
+        with self._require().lock:
+            self._set("xfer:use-temp-file", "yes")
+            plain = [(r, l) for r, l in pairs if not needs_glob(r) and "\n" not in l]
+            special = [(r, l) for r, l in pairs if needs_glob(r) or "\n" in l]
+            parents = sorted({os.path.dirname(local) for _, local in pairs})
+            for parent in parents:
+                os.makedirs(parent, exist_ok=True)
+            probe = lambda: dir_bytes(parents)  # noqa: E731 - bytes landing in the target directories
+            idle = self.transfer_timeout if timeout is None else timeout
+            parallel = max(1, min(parallel, MAX_PARALLEL_FILES, len(plain) or 1))
+            for index in range(0, len(plain), PAIRS_PER_COMMAND):
+                chunk = plain[index:index + PAIRS_PER_COMMAND]
+                body = " ".join(f"{lftp_path(r)} -o {lftp_path(l)}" for r, l in chunk)
+                options = f"--parallel={parallel} " if len(chunk) > 1 else ""
+                self._run(f"get {options}{verb_options}{body}", timeout=idle, activity=probe, on_poll=on_poll)
+            for remote, local in special:
+                self._fetch_via_glob(remote, local, idle)
 
     def _fetch_via_glob(self, remote: str, local: str, timeout: float) -> None:
         """One file lftp cannot name (a newline): fetch it through a unique glob, then rename."""
@@ -757,7 +768,7 @@ class ImplicitMount:
             chunk = plain[index:index + PAIRS_PER_COMMAND]
             body = " ".join(f"{lftp_path(l)} -o {lftp_path(r)}" for l, r in chunk)
             options = f"--parallel={parallel} " if len(chunk) > 1 else ""
-            self._run(f"put {options}{body}", timeout=idle)
+            self._run(f"put {options}{body}", timeout=idle, activity=self._sending_probe())
         for local, remote in special:
             self._send_via_glob(local, remote, idle)
 
@@ -920,7 +931,7 @@ class ImplicitMount:
                 raise FileNotFoundError(f"local file {local} does not exist")
         self._set("xfer:use-temp-file", "no")
         self.mkdir(remote_destination_dir)
-        self._run(command, timeout=max(self.transfer_timeout, self.timeout))
+        self._run(command, timeout=max(self.transfer_timeout, self.timeout), activity=self._sending_probe())
         return remotes
 
     def mirror(self, remote: str, local: str, reverse: bool = False, output: bool = True, blocking: bool = True,
@@ -951,7 +962,7 @@ class ImplicitMount:
         if reverse:
             self._set("xfer:use-temp-file", "no")
             before = self._remote_snapshot(remote)
-            self._run(command, timeout=max(self.transfer_timeout, self.timeout))
+            self._run(command, timeout=max(self.transfer_timeout, self.timeout), activity=self._sending_probe())
             after = self._remote_snapshot(remote)
             new = sorted(path for path, state in after.items() if before.get(path) != state)
         else:

@@ -4,8 +4,9 @@ lftp parses its command lines itself (``CmdExec::parse_one_cmd``): ``;``, ``&``,
 and a leading ``!`` end a command or start a shell, quotes group, a backslash escapes.
 Inside double quotes only ``\\``, ``"`` and ``!`` need a backslash; every other byte is
 literal, so a name can never become a second command, a pipe into a shell or a redirection.
-Commands that expand wildcards (``cls``, ``glob``, ``mget``, ``mput``, ``mrm``) get a second
-layer: ``\\ * ? [ ]`` escaped for lftp's glob.
+Commands that expand wildcards get a second layer: ``\\ * ? [ ]`` escaped for lftp's glob,
+in every component for ``glob``, ``mget``, ``mput``, ``mrm``, in the last one only for ``cls``
+(which reads the directory part literally).
 
 Two things quoting cannot fix are handled by position instead: a relative name starting with
 ``-`` (an option), ``~`` (home) or containing ``:`` before any ``/`` (a URL such as
@@ -90,6 +91,24 @@ def lftp_path(path: str) -> str:
 def lftp_glob_path(path: str) -> str:
     """A remote or local path as a literal argument to a globbing lftp command."""
     return lftp_glob_quote(safe_relative(os.fspath(path)))
+
+
+def lftp_listing_path(path: str) -> str:
+    """A remote path as a literal argument to ``cls``.
+
+    ``cls`` (lftp 4.9) takes the directory part of its argument literally and globs only the
+    last non-empty component, so only that component is escaped: ``Acer [maple]/train/`` lists
+    the folder ``Acer [maple]/train`` and ``Acer \\[maple\\]/`` the folder ``Acer [maple]``
+    (measured with lftp 4.9.2; escaping the directory part makes lftp look for backslashes).
+    ``glob``, ``mget``, ``mput`` and ``mrm`` glob every component and take
+    :func:`lftp_glob_path` instead.
+    """
+    text = safe_relative(os.fspath(path))
+    _check(text)
+    body = text.rstrip("/")
+    trailing = text[len(body):]
+    head, sep, last = body.rpartition("/")  # with a trailing slash the globbed part is the one before it
+    return lftp_quote(head + sep + glob_escape(last) + trailing)
 
 
 def sftp_batch_quote(path: str) -> str:

@@ -20,11 +20,12 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from . import main_logger
 from .errors import (AuthenticationError, HostKeyError, LftpError, LftpTimeoutError, RemoteConnectionError,
                      RemoteFileNotFoundError, RemotePermissionError, shorten)
+from .localfs import process_io
 from .quoting import sftp_batch_quote
 
 log = main_logger.getChild("ssh")
@@ -212,7 +213,11 @@ def sftp_transfer(endpoint: SshEndpoint, direction: str, remote_path: str, local
         assert proc.stdin is not None
         proc.stdin.write(batch.encode("utf-8", "surrogateescape"))
         proc.stdin.close()
-        _wait_with_idle_timeout(proc, target if direction == "get" else None, timeout, display)
+        if direction == "get":
+            probe: Callable[[], object] = lambda: _file_size(target)  # noqa: E731
+        else:
+            probe = lambda: process_io(proc.pid)  # noqa: E731 - the client reads the file as it sends
+        _wait_with_idle_timeout(proc, probe, timeout, display)
         stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
         if proc.returncode != 0:
             raise _sftp_error(display, stderr)
@@ -229,8 +234,15 @@ def sftp_transfer(endpoint: SshEndpoint, direction: str, remote_path: str, local
             _remove_quietly(target)
 
 
-def _wait_with_idle_timeout(proc: subprocess.Popen, watched: Optional[str], timeout: float, display: str) -> None:
-    last = None
+def _file_size(path: str) -> Optional[int]:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def _wait_with_idle_timeout(proc: subprocess.Popen, probe: Callable[[], object], timeout: float, display: str) -> None:
+    last = probe()
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -238,14 +250,10 @@ def _wait_with_idle_timeout(proc: subprocess.Popen, watched: Optional[str], time
             return
         except subprocess.TimeoutExpired:
             pass
-        if watched is not None:
-            try:
-                size = os.stat(watched).st_size
-            except OSError:
-                size = None
-            if size != last:
-                last = size
-                deadline = time.monotonic() + timeout
+        current = probe()
+        if current is not None and current != last:
+            last = current
+            deadline = time.monotonic() + timeout
         if time.monotonic() >= deadline:
             _stop(proc)
             raise LftpTimeoutError(f"sftp transfer made no progress for {timeout:g} s and was stopped: "

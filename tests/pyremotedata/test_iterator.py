@@ -268,3 +268,25 @@ def test_parallel_transfers_share_one_ssh_login_per_mount(pyremotedata_sshd, pyr
         assert logins == 1, logins
     else:
         assert logins >= 5, logins
+
+
+def test_stopping_mid_transfer_is_prompt_and_leaves_no_partial_files(pyremotedata_workspace, tmp_path) -> None:
+    """A consumer that stops while big files are still arriving: the producer is cut off within
+    seconds (lftp restarted, the mount re-established) and lftp's .in.* partials are removed."""
+    make_dataset(pyremotedata_workspace, count=4, dirs=("big",), size=1_000_000)
+    (pyremotedata_workspace.path("big/img_001.bin")).write_bytes(b"x" * 6_000_000)  # ~12 s at the limit
+    (pyremotedata_workspace.path("big/img_002.bin")).write_bytes(b"y" * 6_000_000)
+    kwargs = pyremotedata_workspace.mount_kwargs(lftp_settings={"net:limit-rate": "500000"})
+    local = tmp_path / "local"
+    with IOHandler(local_dir=str(local), **kwargs) as io:
+        iterator = RemotePathIterator(io, batch_size=1, batch_parallel=2, max_queued_batches=2)
+        stream = iter(iterator)
+        next(stream)
+        time.sleep(0.5)  # the next (big) transfers are under way, partly written
+        began = time.monotonic()
+        iterator.close()
+        took = time.monotonic() - began
+        assert took < 6, took
+        assert not iterator.download_thread.is_alive()
+        assert files_under(local) == []  # hidden partials included
+        assert io.pwd() and "big/" in io.ls()  # re-mounted, still usable

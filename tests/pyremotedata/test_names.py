@@ -124,3 +124,40 @@ def test_corpus_streams_through_the_iterator(pyremotedata_io, pyremotedata_works
     for name in indexable:
         assert seen[f"a/{name}"] == content(name) and seen[f"b/{name}"] == content("b/" + name)
     assert os.listdir(quiet_cwd) == []
+
+
+DIRECTORY_NAMES = ["Acer [maple]", "st*ar", "q?m", "back\\sl", "~home", "-dash", "semi;colon", "with space",
+                   "dollar$(touch PWNED)", "!bang", "br[a]c", "colon:dir"]
+
+
+def test_hostile_directory_names_through_index_listing_iterator_sync_and_du(pyremotedata_io, pyremotedata_workspace,
+                                                                           tmp_path, quiet_cwd) -> None:
+    """Folder names (not only file names) with glob characters, '~', '-', shell syntax."""
+    io = pyremotedata_io
+    expected = {}
+    source = tmp_path / "src"
+    for index, name in enumerate(DIRECTORY_NAMES):
+        relative = f"{name}/train/{index}.jpg"
+        (source / name / "train").mkdir(parents=True)
+        (source / relative).write_bytes(content(relative))
+        expected[relative] = content(relative)
+    io.upload(str(source), "ds")
+    assert files_under(pyremotedata_workspace.path("ds")) == sorted(expected)
+    io.cd("ds")
+    assert sorted(io.ls(recursive=True)) == sorted(expected)
+    for name in DIRECTORY_NAMES:
+        assert io.exists(name), name
+        assert io.pathtype(name) == 2, name
+        assert io.exists(f"{name}/train"), name
+        assert io.pathtype(f"{name}/train/{DIRECTORY_NAMES.index(name)}.jpg") == 1, name
+        assert sorted(io.ls(f"{name}/train")) == [f"{name}/train/{DIRECTORY_NAMES.index(name)}.jpg"], name
+    assert not io.exists("Acer m") and not io.exists("star")
+    assert sorted(io.get_file_index(override=True)) == sorted(expected)
+    seen = {remote: open(local, "rb").read() for local, remote in RemotePathIterator(io, batch_size=5)}
+    assert seen == expected
+    sizes = io.du(".")
+    assert sizes and all(value >= 0 for value in sizes.values())
+    result = io.sync(str(tmp_path / "copy"), direction="down")
+    assert sorted(result["downloaded"]) == sorted(expected)
+    assert all((tmp_path / "copy" / rel).read_bytes() == data for rel, data in expected.items())
+    assert os.listdir(quiet_cwd) == []

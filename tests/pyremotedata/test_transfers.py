@@ -219,3 +219,28 @@ def test_clean_start_stop_and_clean_on_exit(pyremotedata_workspace, tmp_path) ->
     with confirm:
         confirm.clean()  # no terminal to confirm on: nothing is deleted
     assert os.listdir(local) == ["keep.txt"]
+
+
+def test_a_slow_upload_that_keeps_moving_outlives_the_transfer_timeout(pyremotedata_workspace, tmp_path) -> None:
+    """transfer_timeout counts seconds without progress, for uploads as for downloads."""
+    payload = os.urandom(1_200_000)
+    (tmp_path / "slow.bin").write_bytes(payload)
+    kwargs = pyremotedata_workspace.mount_kwargs(transfer_timeout=2, timeout=2,
+                                                 lftp_settings={"net:limit-rate": "300000"})
+    with IOHandler(local_dir=str(tmp_path / "local"), **kwargs) as io:
+        began = time.monotonic()
+        io.put(str(tmp_path / "slow.bin"), "slow.bin")
+        took = time.monotonic() - began
+    assert took > 2.5  # really slower than the timeout
+    assert pyremotedata_workspace.path("slow.bin").read_bytes() == payload
+
+
+def test_updating_a_missing_index_writes_the_whole_directory(pyremotedata_io, pyremotedata_workspace) -> None:
+    for relative in ("a/1.jpg", "a/2.jpg", "b/3.jpg"):
+        pyremotedata_workspace.path(relative).parent.mkdir(parents=True, exist_ok=True)
+        pyremotedata_workspace.path(relative).write_bytes(b"x")
+    assert not pyremotedata_workspace.path(INDEX_NAME).exists()
+    merged = pyremotedata_io.update_file_index(["c/new.jpg"])
+    assert merged == ["a/1.jpg", "a/2.jpg", "b/3.jpg", "c/new.jpg"]
+    assert pyremotedata_workspace.path(INDEX_NAME).read_text().split() == merged
+    assert pyremotedata_io.get_file_index() == merged
