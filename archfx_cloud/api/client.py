@@ -27,6 +27,7 @@ from .paging import Paginator, drf_pages, iterate_pages
 from .redact import install_third_party_redaction, mask_text, mask_url
 from .resource import Resource
 from .retry import RetryPolicy, as_policy
+from .session import LeanSession
 from .sentinels import UNSET
 from .urls import join_url, normalize_base_url, same_origin, split_path
 
@@ -44,7 +45,7 @@ Timeout = Union[None, float, Tuple[Optional[float], Optional[float]]]
 #: Bytes handed to the socket per send for streamed request bodies. http.client reads file-like
 #: bodies 8-16 KiB at a time: a 1 MiB upload costs ~64 Python-level reads and sends on the
 #: client and as many small receives on the server, which dominates when many uploads overlap.
-SEND_BLOCKSIZE = 256 * 1024
+SEND_BLOCKSIZE = transfer.UPLOAD_BLOCK
 
 
 class _BlockAdapter(HTTPAdapter):
@@ -142,7 +143,7 @@ class RestClient:
         self._trust_env = trust_env
         self._explicit_proxies = dict(proxies or {})
         self._proxy_cache: Dict[str, Dict[str, str]] = {}
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else LeanSession()
         self.session.trust_env = False  # environment resolved once below, not per request
         self.ssl_context: Optional[ssl.SSLContext] = verify if isinstance(verify, ssl.SSLContext) else None
         self.verify = True if self.ssl_context is not None else self._resolve_verify(verify)

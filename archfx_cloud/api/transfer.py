@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -29,6 +30,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 Source = Union[PathLike, bytes, BinaryIO, Tuple[Any, ...]]
 
 DOWNLOAD_CHUNK = 1024 * 1024
+#: Bytes per read of an upload body (and per socket send: the adapters use the same block size).
+UPLOAD_BLOCK = 256 * 1024
 _DROPPED = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)
 
 
@@ -83,9 +86,13 @@ def open_source(source: Source, filename: Optional[str] = None, content_type: Op
         owned = True
     elif isinstance(source, str) or hasattr(source, "__fspath__"):
         path = os.fspath(source)  # type: ignore[arg-type]
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"upload source {path!r} does not exist or is not a file")
-        fileobj = open(path, "rb")
+        try:  # opened first and checked on the handle: no separate stat, no race with a rename
+            fileobj = open(path, "rb")
+            if not stat.S_ISREG(os.fstat(fileobj.fileno()).st_mode):
+                fileobj.close()
+                raise IsADirectoryError(path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise FileNotFoundError(f"upload source {path!r} does not exist or is not a file") from None
         owned = True
         filename = filename or os.path.basename(path)
     elif hasattr(source, "read"):
@@ -108,11 +115,24 @@ def open_source(source: Source, filename: Optional[str] = None, content_type: Op
 
 
 class _Segments(io.RawIOBase):
-    """Concatenation of byte strings and file regions, readable once per rewind."""
+    """Concatenation of byte strings and file regions, readable once per rewind.
+
+    ``read(n)`` returns at most ``n`` bytes of one segment (short reads are allowed by the file
+    protocol, and ``urllib3`` sends whatever each read returns): the bytes of a file region are
+    handed out as the file read them, never joined with form text, so reads stay aligned with
+    the file, come in equal sizes the allocator can reuse, and cost no copy. Adjacent byte
+    strings are merged once, here, so form text goes out in one piece.
+    """
 
     def __init__(self, segments: Sequence[Union[bytes, Tuple[BinaryIO, int, int]]], progress: Optional[Progress] = None):
         super().__init__()
-        self._segments = list(segments)
+        merged: List[Union[bytes, Tuple[BinaryIO, int, int]]] = []
+        for seg in segments:
+            if isinstance(seg, bytes) and merged and isinstance(merged[-1], bytes):
+                merged[-1] += seg
+            elif not (isinstance(seg, bytes) and not seg):
+                merged.append(seg)
+        self._segments = merged
         self.len = sum(len(s) if isinstance(s, bytes) else s[2] for s in self._segments)
         self.progress = progress
         self.rewind()
@@ -150,33 +170,33 @@ class _Segments(io.RawIOBase):
             return 0
         raise io.UnsupportedOperation("streamed upload bodies can only be rewound to the start")
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: Optional[int] = -1) -> bytes:
+        """Up to ``size`` bytes of the current segment; everything left for ``size < 0``."""
         if size is None or size < 0:
-            size = self.len
-        out: List[bytes] = []
-        want = size
-        while want > 0 and self._index < len(self._segments):
+            return b"".join(iter(lambda: self.read(DOWNLOAD_CHUNK), b""))
+        while self._index < len(self._segments):
             seg = self._segments[self._index]
             if isinstance(seg, bytes):
-                piece = seg[self._offset:self._offset + want]
                 seg_len = len(seg)
+                take = min(size, seg_len - self._offset)
+                piece = seg if take == seg_len else seg[self._offset:self._offset + take]
             else:
                 fileobj, _start, seg_len = seg
-                piece = fileobj.read(min(want, seg_len - self._offset))
+                piece = fileobj.read(min(size, seg_len - self._offset))
                 if not piece and seg_len - self._offset > 0:
                     raise TransferError(f"upload source shrank while it was being sent "
                                         f"({seg_len - self._offset} bytes missing)")
             self._offset += len(piece)
-            want -= len(piece)
-            out.append(piece)
             if self._offset >= seg_len:
                 self._index += 1
                 self._offset = 0
-        data = b"".join(out)
-        self._position += len(data)
-        if self.progress is not None:
-            self.progress.update(len(data))
-        return data
+            if not piece:
+                continue  # an empty file region
+            self._position += len(piece)
+            if self.progress is not None:
+                self.progress.update(len(piece))
+            return piece
+        return b""
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -185,7 +205,7 @@ class _Segments(io.RawIOBase):
 
     def __iter__(self):  # requests checks for __iter__ to treat the body as a stream
         while True:
-            block = self.read(64 * 1024)
+            block = self.read(UPLOAD_BLOCK)
             if not block:
                 return
             yield block
