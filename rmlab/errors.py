@@ -11,6 +11,10 @@
     ├── InternalServerError 500, NotImplementedError 501 (also builtins'), BadGatewayError 502,
     │   ServiceUnavailableError 503, GatewayTimeoutError 504   (all also HttpServerError)
     ├── RuntimeError, ValueError, TimeoutError          (also the builtins of the same name)
+    │   TimeoutError
+    │   └── RequestTimeoutError         a request unanswered within its endpoint's timeout
+    │       ├── ReadTimeoutError        (also the core's HttpTimeoutError, HttpReadTimeoutError,
+    │       └── ConnectTimeoutError     HttpConnectTimeoutError)
     ├── UnknownError, UnreachableError, LogicError, CriticalError, GCPError, HTTPRequestError,
     │   UnhandledError, AcquireResourceError
     └── MultipleError(*errors)          .errors
@@ -25,9 +29,10 @@ from __future__ import annotations
 import builtins
 import logging
 import traceback as _traceback
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Type
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
-from archfx_cloud.api.exceptions import (HttpClientError, HttpForbiddenError, HttpNotFoundError, HttpServerError,
+from archfx_cloud.api.exceptions import (HttpClientError, HttpConnectTimeoutError, HttpForbiddenError, HttpNotFoundError,
+                                         HttpReadTimeoutError, HttpServerError, HttpTimeoutError,
                                          HttpUnauthorizedError, RestHttpBaseException)
 
 __all__ = [
@@ -35,9 +40,10 @@ __all__ = [
     "VersionError", "ExpiredSessionError", "ExpiredTokenError", "InternalServerError", "NotImplementedError",
     "BadGatewayError", "ServiceUnavailableError", "GatewayTimeoutError", "UnknownError", "UnreachableError",
     "LogicError", "CriticalError", "GCPError", "HTTPRequestError", "RuntimeError", "ValueError", "TimeoutError",
+    "RequestTimeoutError", "ReadTimeoutError", "ConnectTimeoutError",
     "UnhandledError", "AcquireResourceError", "MultipleError", "DataValidationError",
     "http_code_to_exception", "exception_type_to_http_code", "exception_to_http_code", "error_handler",
-    "make_errors_from_json", "raise_from_list", "error_from_response",
+    "make_errors_from_json", "raise_from_list", "error_from_response", "request_timeout",
 ]
 
 
@@ -140,7 +146,37 @@ class ValueError(RMLabError, builtins.ValueError):  # noqa: A001
 
 
 class TimeoutError(RMLabError, builtins.TimeoutError):  # noqa: A001
-    """A long-running operation that did not finish within its budget (the message names it)."""
+    """Something did not finish in time: a long-running operation beyond its budget, or a
+    request unanswered within its endpoint's timeout (:class:`RequestTimeoutError`). The
+    message names the endpoint id. Also the builtin ``TimeoutError``."""
+
+
+class RequestTimeoutError(TimeoutError, HttpTimeoutError):
+    """One request got no answer within its endpoint's timeout (the message names the endpoint
+    id, never a URL). Also the core's ``HttpTimeoutError`` (``method``, masked ``url``)."""
+
+
+class ReadTimeoutError(RequestTimeoutError, HttpReadTimeoutError):
+    """The server accepted the request but did not answer in time."""
+
+
+class ConnectTimeoutError(RequestTimeoutError, HttpConnectTimeoutError):
+    """No connection to the server within the connect timeout."""
+
+
+def request_timeout(endpoint_id: str, seconds: Optional[float], cause: BaseException,
+                    context: str = "") -> RequestTimeoutError:
+    """The rmlab error for a core timeout ``cause`` of a call to ``endpoint_id``."""
+    if isinstance(cause, HttpConnectTimeoutError):
+        cls: Type[RequestTimeoutError] = ConnectTimeoutError
+        what = "could not connect"
+    elif isinstance(cause, HttpReadTimeoutError):
+        cls, what = ReadTimeoutError, "got no answer"
+    else:
+        cls, what = RequestTimeoutError, "timed out"
+    limit = f" within {seconds:g} s" if seconds is not None else ""
+    return cls(f"request to `{endpoint_id}`{context} {what}{limit}", method=getattr(cause, "method", None),
+               url=getattr(cause, "url", None))
 
 
 class UnhandledError(RMLabError):
@@ -167,7 +203,7 @@ class DataValidationError(ValueError):
     """
 
     def __init__(self, message: str, *, source: Optional[str] = None, line: Optional[int] = None,
-                 field: Optional[str] = None) -> None:
+                 field: Optional[str] = None, path: Optional[Tuple[Any, ...]] = None) -> None:
         where = []
         if source:
             where.append(str(source))
@@ -180,6 +216,12 @@ class DataValidationError(ValueError):
         self.source = source
         self.line = line
         self.field = field
+        #: Keys and indexes leading to the offending JSON value (used to find its line).
+        self.path = path
+
+    def at_line(self, line: Optional[int]) -> "DataValidationError":
+        """The same error, located at ``line``."""
+        return DataValidationError(self.reason, source=self.source, line=line, field=self.field, path=self.path)
 
 
 _ALL: Sequence[Type[RMLabError]] = (

@@ -112,8 +112,9 @@ class ArgumentSpec:
     def json(self) -> Dict[str, Any]:
         return {"type": self.type, "default": self.default, "limit": self.limit}
 
-    def cast(self, value: Any, endpoint_id: str) -> Any:
-        """``value`` as the declared type; None stays None. Raises ValueError naming the argument."""
+    def cast(self, value: Any, endpoint_id: str, check_files: bool = True) -> Any:
+        """``value`` as the declared type; None stays None. Raises ValueError naming the argument
+        (FileNotFoundError for a missing file, unless ``check_files`` is False)."""
         if value is None:
             return None
         where = f"argument '{self.name}' of `{endpoint_id}`"
@@ -148,7 +149,7 @@ class ArgumentSpec:
                 return dict(value)
             if self.type == FileType.type_name:
                 path = os.fspath(value)
-                if not os.path.isfile(path):
+                if check_files and not os.path.isfile(path):
                     raise FileNotFoundError(f"{where}: file {path!r} does not exist")
                 return path
         except FileNotFoundError:
@@ -336,7 +337,7 @@ class Endpoint:
         return out
 
     # ------------------------------------------------------------------ client side
-    def prepare(self, values: Mapping[str, Any]) -> Dict[str, Any]:
+    def prepare(self, values: Mapping[str, Any], check_files: bool = True) -> Dict[str, Any]:
         """Every declared argument: given (cast) or its default; undeclared ones are dropped.
 
         Raises ValueError for a missing REQUIRED argument, a value of the wrong type or one
@@ -348,7 +349,7 @@ class Endpoint:
         out: Dict[str, Any] = {}
         for name, spec in self.arguments.specs.items():
             if name in values:
-                value = spec.cast(values[name], self.id)
+                value = spec.cast(values[name], self.id, check_files)
             elif spec.required:
                 raise RMLabValueError(f"endpoint `{self.id}` requires argument '{name}'")
             else:
@@ -357,9 +358,10 @@ class Endpoint:
             out[name] = value
         return out
 
-    def encode(self, values: Mapping[str, Any]) -> Call:
-        """The request for ``values`` (see :meth:`prepare`)."""
-        prepared = self.prepare(values)
+    def encode(self, values: Mapping[str, Any], check_files: bool = True) -> Call:
+        """The request for ``values`` (see :meth:`prepare`). ``check_files=False`` leaves finding
+        out whether a file argument exists to whoever opens it (the client, in a worker thread)."""
+        prepared = self.prepare(values, check_files)
         method = self.method.value.upper()
         if self.payload is PayloadType.MATCH:
             segments = self.resource + tuple(_wire_text(prepared[name]) for name in self.arguments.specs)

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import weakref
-from collections import OrderedDict
-from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, ClassVar, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .. import errors
 from .._version import CLIENT_VERSION
-from ..data.parametric import load_model_file
-from ..data.tables import read_items_file
+from .checks import CHECKED_FILES, check_file  # noqa: F401  (CHECKED_FILES: re-exported)
 from .transport import Transport
 
 BaseURL = "https://rmlab.ai"
@@ -75,44 +72,14 @@ def chunks(values: Sequence[T], limit: Optional[int]) -> List[Sequence[T]]:
     return [values[start:start + limit] for start in range(0, len(values), limit)]
 
 
-class _CheckedFiles:
-    """Files already validated, keyed by identity (path, size, mtime, inode): re-uploading the
-    same unchanged file (to several scenarios, say) does not parse it again."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._seen: "OrderedDict[Tuple[Any, ...], bool]" = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    @staticmethod
-    def _key(kind: str, path: str) -> Tuple[Any, ...]:
-        st = os.stat(path)
-        return kind, os.path.abspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
-
-    def check(self, kind: str, path: str, validate: Callable[[str, str], Any]) -> None:
-        if not os.path.isfile(path):
-            raise FileNotFoundError(path)
-        key = self._key(kind, path)
-        with self._lock:
-            if key in self._seen:
-                self._seen.move_to_end(key)
-                return
-        validate(kind, path)
-        with self._lock:
-            self._seen[key] = True
-            while len(self._seen) > self._size:
-                self._seen.popitem(last=False)
+async def check_items_file(category: str, path: str) -> None:
+    """Check a local item file off the event loop (once per unchanged file)."""
+    await check_file("items", category, path)
 
 
-CHECKED_FILES = _CheckedFiles()
-
-
-def check_items_file(category: str, path: str) -> None:
-    CHECKED_FILES.check(category, path, read_items_file)
-
-
-def check_model_file(kind: str, path: str) -> None:
-    CHECKED_FILES.check(kind, path, load_model_file)
+async def check_model_file(kind: str, path: str) -> None:
+    """Check a local model file off the event loop (once per unchanged file)."""
+    await check_file("model", kind, path)
 
 
 def _numeric_first(key: str) -> Tuple[int, Any]:

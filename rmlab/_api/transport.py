@@ -6,6 +6,16 @@ replay (``RefreshingAuth(refresh_statuses=(498,))``), error mapping (an error ho
 server's error JSON into :mod:`rmlab.errors` classes), redaction. This module only decides,
 from the server-sent :class:`~rmlab.protocol.Endpoint` specs, what each call looks like.
 
+Token expiry: HTTP 498 is handled inside the core pipeline. An ``ExpiredTokenError`` error JSON
+under another status (the reference allows both) cannot be seen there (the core decides on the
+status alone), so :meth:`Transport.send` catches it and goes through the same
+``RefreshingAuth.refresh_after`` (one refresh even when many calls fail at once) before
+replaying the call once.
+
+Timeouts: a request unanswered within its endpoint's timeout raises
+:class:`rmlab.errors.RequestTimeoutError` (a builtin ``TimeoutError`` and the core's
+``HttpTimeoutError``) naming the endpoint id.
+
 Credentials live in the :class:`Transport` of one ``API`` instance; nothing is shared between
 instances or kept after logout.
 """
@@ -13,18 +23,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from archfx_cloud.api.auth import BasicAuth, RefreshingAuth, TokenAuth
+from archfx_cloud.api.auth import GENERATION_ATTR, BasicAuth, RefreshingAuth, TokenAuth
 from archfx_cloud.api.client import RestClient
 from archfx_cloud.api.codecs import decode_leniently
+from archfx_cloud.api.exceptions import HttpTimeoutError
 from archfx_cloud.api.redact import mask_url
 from archfx_cloud.api.transfer import MultipartStream, OpenedSource, open_source
 from archfx_cloud.api.urls import join_url, normalize_base_url, quote_segment
 
 from .. import errors
 from ..protocol import AuthType, CommunicationType, Endpoint, ResponseType
+from . import checks
+from .checks import FileCheck, NotChecked
 
 log = logging.getLogger("rmlab")
 
@@ -34,6 +48,8 @@ DISCOVER_PATH = ("auth", "discover")
 #: Seconds allowed for the request that starts a long-running operation.
 TRIGGER_TIMEOUT = 30.0
 _MAX_ERROR_TEXT = 2000
+#: Content types of upload files by extension (no guessing per request).
+_FILE_TYPES = {".json": "application/json", ".csv": "text/csv"}
 
 
 def _pending(status: Any) -> bool:
@@ -56,6 +72,11 @@ class Transport:
         self._rest = RestClient(self.app_url, verify=verify, retries=retries, error_hook=self._error_hook,
                                 logger=log)
         self.aio = self._rest.aio(max_concurrency=max_concurrency)
+        self._prefixes: Dict[str, str] = {}
+        # One random multipart boundary per session rather than per request: as unguessable, and
+        # servers that compile a pattern per boundary (Python's http.server header parser does)
+        # see the same one every time.
+        self._boundary = "rmlab" + os.urandom(16).hex()
 
     def __repr__(self) -> str:
         return f"<rmlab Transport app={mask_url(self.app_url)} admin={mask_url(self.admin_url)}>"
@@ -74,6 +95,7 @@ class Transport:
                 raise errors.LogicError(f"{source}: spec of `{ep_id}` is not an object")
             endpoint = Endpoint.make_from_json(spec, endpoint_id=ep_id)
             self.endpoints[endpoint.id] = endpoint
+            self._prefixes.pop(endpoint.id, None)
         log.debug("%s: %d endpoint specs", source, len(items))
 
     def endpoint(self, endpoint_id: str) -> Endpoint:
@@ -88,6 +110,15 @@ class Transport:
 
     def _url(self, base: str, segments: Tuple[str, ...]) -> str:
         return join_url(base, [quote_segment(s) for s in segments], False)
+
+    def url_of(self, endpoint: Endpoint, segments: Tuple[str, ...]) -> str:
+        """The request URL: the endpoint's base and resource (quoted once per session), then the
+        ``match`` arguments."""
+        prefix = self._prefixes.get(endpoint.id)
+        if prefix is None:
+            prefix = self._prefixes[endpoint.id] = self._url(self._base_for(endpoint), endpoint.resource)
+        extra = segments[len(endpoint.resource):]
+        return prefix + "/" + "/".join(quote_segment(s) for s in extra) if extra else prefix
 
     def _auth(self, endpoint: Endpoint) -> Any:
         kind = endpoint.auth
@@ -117,7 +148,8 @@ class Transport:
         return errors.error_from_response(response.status_code, content, text[:_MAX_ERROR_TEXT], attributes)
 
     # ------------------------------------------------------------------ calls
-    async def call(self, endpoint_id: str, **values: Any) -> Any:
+    async def call(self, endpoint_id: str, *, file_checks: Optional[Mapping[str, FileCheck]] = None,
+                   **values: Any) -> Any:
         """Call an endpoint by id (following it to its result if it is a long-running operation)."""
         endpoint = self.endpoint(endpoint_id)
         if endpoint.communication is CommunicationType.ASYNC:
@@ -125,32 +157,83 @@ class Transport:
         if endpoint.communication is not CommunicationType.SYNC:
             raise errors.LogicError(f"`{endpoint.id}` uses '{endpoint.communication.value}' communication, which "
                                     f"this client does not support")
-        return await self.send(endpoint, values)
+        return await self.send(endpoint, values, file_checks=file_checks)
 
-    async def send(self, endpoint: Endpoint, values: Mapping[str, Any], timeout: Optional[float] = None) -> Any:
-        """One request for ``endpoint`` (no operation following)."""
-        call = endpoint.encode(values)
-        url = self._url(self._base_for(endpoint), call.segments)
+    async def send(self, endpoint: Endpoint, values: Mapping[str, Any], timeout: Optional[float] = None,
+                   context: str = "", file_checks: Optional[Mapping[str, FileCheck]] = None) -> Any:
+        """One request for ``endpoint`` (no operation following).
+
+        ``file_checks`` (file argument -> ``(what, kind)``): each file is sent only if the very
+        file opened for sending (its fstat identity) passed its local check; otherwise the check
+        runs (off the event loop, shared with concurrent uploads of the same file) and the send
+        is tried again. The event loop itself never touches the file system for an upload.
+        """
+        call = endpoint.encode(values, check_files=False)
+        url = self.url_of(endpoint, call.segments)
         seconds = timeout if timeout is not None else endpoint.budget
-        options: Dict[str, Any] = {"auth": self._auth(endpoint), "timeout": (min(10.0, seconds), seconds)}
-        if call.files:
-            answer = await self.aio.run(self._send_multipart, call.method, url, call.fields or {}, call.files, options)
-        else:
-            if call.json_body is not None:
-                options.update(data=call.json_body, body_format="json")
-            answer = await self.aio.request(call.method, url, **options)
-        return answer if endpoint.response is ResponseType.JSON else None
+        auth = self._auth(endpoint)
+        options: Dict[str, Any] = {"auth": auth, "timeout": (min(10.0, seconds), seconds)}
+        if not call.files and call.json_body is not None:
+            options.update(data=call.json_body, body_format="json")
+        replayed = False
+        checks_left = 3
+        while True:
+            try:
+                if call.files:
+                    answer = await self.aio.run(self._send_multipart, call.method, url, call.fields or {},
+                                                call.files, options, file_checks or {})
+                else:
+                    answer = await self.aio.request(call.method, url, **options)
+            except NotChecked as missing:
+                checks_left -= 1
+                if checks_left <= 0:
+                    raise errors.DataValidationError("kept changing while it was being uploaded",
+                                                     source=os.path.basename(missing.path)) from None
+                await checks.CHECKED_FILES.check(missing.what, missing.kind, missing.path)
+                continue
+            except HttpTimeoutError as exc:
+                raise errors.request_timeout(endpoint.id, seconds, exc, context) from exc
+            except errors.ExpiredTokenError as exc:
+                # 498 was already refreshed and replayed by the core; the same error JSON under
+                # another status is refreshed here, through the same auth object, once.
+                if replayed or auth is not self._bearer or exc.status_code in self._bearer.refresh_statuses:
+                    raise
+                replayed = True
+                request = getattr(getattr(exc, "response", None), "request", None)
+                generation = getattr(request, GENERATION_ATTR, None)
+                try:
+                    renewed = await self.aio.run(self._bearer.refresh_after, generation)
+                except HttpTimeoutError as refresh_exc:
+                    raise errors.request_timeout("auth-token-refresh", None, refresh_exc,
+                                                 f" (refreshing the token for `{endpoint.id}`)") from refresh_exc
+                if not renewed:
+                    raise
+                log.debug("`%s` answered %s with ExpiredTokenError: token refreshed, replaying", endpoint.id,
+                          exc.status_code)
+                continue
+            return answer if endpoint.response is ResponseType.JSON else None
 
     def _send_multipart(self, method: str, url: str, fields: Dict[str, str], files: Dict[str, str],
-                        options: Dict[str, Any]) -> Any:
+                        options: Dict[str, Any], file_checks: Mapping[str, FileCheck]) -> Any:
         """Runs in a worker thread: stream the files (sent under their base names, with a
-        Content-Length: the core's stream reports its position)."""
-        opened: list = []
+        Content-Length) in the core's :class:`MultipartStream`; raises :class:`NotChecked` for a
+        file whose opened identity has not passed its check."""
+        opened: List[Tuple[str, OpenedSource]] = []
         try:
             for name, path in files.items():
-                source: OpenedSource = open_source(path)
+                try:
+                    source = open_source(path, content_type=_FILE_TYPES.get(os.path.splitext(path)[1].lower(),
+                                                                           "application/octet-stream"))
+                except FileNotFoundError:
+                    raise FileNotFoundError(f"file {path!r} (argument '{name}') does not exist or is not a "
+                                            f"file") from None
                 opened.append((name, source))
-            body = MultipartStream(fields, opened)
+                check = file_checks.get(name)
+                if check is not None:
+                    key = checks.CheckedFiles.key_of(check[0], check[1], path, os.fstat(source.fileobj.fileno()))
+                    if not checks.CHECKED_FILES.passed(key):
+                        raise NotChecked(check[0], check[1], path)
+            body = MultipartStream(fields, opened, boundary=self._boundary)
             return self._rest.request(method, url, body=body, headers={"Content-Type": body.content_type}, **options)
         finally:
             for _, source in opened:
@@ -183,19 +266,49 @@ class Transport:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise timed_out()
-            status = await self.send(poll, arguments, timeout=min(poll.budget, remaining))
+            status = await self.send(poll, arguments, timeout=min(poll.budget, remaining),
+                                     context=f" (polling operation `{endpoint.id}`)")
             if not _pending(status):
                 break
             if loop.time() + info.poll_interval > deadline:
                 raise timed_out()
             await asyncio.sleep(info.poll_interval)
-        return await self.send(result, arguments, timeout=min(result.budget, max(1.0, deadline - loop.time())))
+        return await self.send(result, arguments, timeout=min(result.budget, max(1.0, deadline - loop.time())),
+                               context=f" (result of operation `{endpoint.id}`)")
 
     # ------------------------------------------------------------------ session
+    async def _start_workers(self) -> None:
+        """Start every thread of the request pool now, before any call.
+
+        ``ThreadPoolExecutor`` starts threads lazily and counts a finished task as an idle
+        thread: after login's few sequential calls, the first burst of concurrent calls found
+        only some of its threads (the rest of the calls queued behind whole round trips) and
+        each missing thread was created inside the burst, blocking the event loop while it
+        started. A barrier that all ``max_concurrency`` threads must reach at once makes the
+        pool complete (it cannot finish with fewer threads); this runs first, while the pool is
+        empty, so every task gets a new thread.
+        """
+        count = self.aio.max_concurrency
+        if count <= 1:
+            return
+        barrier = threading.Barrier(count, timeout=10.0)
+
+        def arrive() -> None:
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:  # a slow machine: the pool still grew
+                pass
+
+        await asyncio.gather(*(self.aio.run(arrive) for _ in range(count)))
+
     async def open(self) -> None:
         """Discover the auth endpoints, log in (an operation, Basic auth), discover the API."""
-        specs = await self.aio.request("GET", self._url(self.admin_url, DISCOVER_PATH), auth=None,
-                                       timeout=(10.0, 30.0))
+        await self._start_workers()
+        try:
+            specs = await self.aio.request("GET", self._url(self.admin_url, DISCOVER_PATH), auth=None,
+                                           timeout=(10.0, 30.0))
+        except HttpTimeoutError as exc:
+            raise errors.request_timeout("auth-discover", 30.0, exc) from exc
         self.register(specs, "auth discovery")
         answer = await self.call("auth-log-in")
         if not isinstance(answer, Mapping):

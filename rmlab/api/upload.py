@@ -1,10 +1,13 @@
 """Upload API: items (CSV/JSON files or lists), parametric filters and models, flight data.
 
 Everything is checked locally first (:mod:`rmlab.data.tables`, :mod:`rmlab.data.parametric`):
-a bad file or item is refused with its file, line and field before anything is sent.
+a bad file or item is refused with its file, line and field before anything is sent. Checks
+run off the event loop (:mod:`rmlab._api.checks`: threads, and helper processes when several
+large files are checked at once), once per unchanged file.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
@@ -23,52 +26,83 @@ def _is_path(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
-def _check_items(category: str, items: Any, argument: str = "items") -> None:
+#: Item lists longer than this are checked in a thread rather than on the event loop.
+INLINE_ITEMS = 200
+
+
+async def _check_items(category: str, items: Any, argument: str = "items") -> None:
     """Validate ``items`` of ``category`` locally (files are checked once per unchanged file)."""
     if _is_path(items):
         path = os.fspath(items)
         file_extension(path)
-        check_items_file(category, path)
+        await check_items_file(category, path)
     elif isinstance(items, list):
-        parse_json_items(category, items, source=argument)
+        if len(items) > INLINE_ITEMS:
+            await asyncio.to_thread(parse_json_items, category, items, argument)
+        else:
+            parse_json_items(category, items, source=argument)
     else:
         raise TypeError(f"{argument} must be a .csv/.json file path or a list of items, got {type(items).__name__}")
+
+
+def _model_dict(kind: str, content: Any, validate: bool = True) -> Tuple[str, Dict[str, Any]]:
+    """``(pmodel_id, model)`` of a model given as a dict (a copy: the caller's dict keeps its
+    ``id``, which upstream popped), validated unless ``validate`` is False."""
+    if not isinstance(content, Mapping):
+        raise TypeError(f"model content must be a .json file path or a dict, got {type(content).__name__}")
+    model = dict(content)
+    pmodel_id = model.pop("id", None)
+    if not isinstance(pmodel_id, str) or not pmodel_id.strip():
+        raise errors.ValueError("a model given as a dict needs a non-empty string 'id'")
+    if validate:
+        validate_model(kind, model, source=f"model {pmodel_id!r}")
+    return pmodel_id, model
 
 
 class APIUploadInternal(APIBaseInternal):
     """Shared upload steps."""
 
+    @staticmethod
+    async def _checked(checks: Any) -> None:
+        """Run local checks together; raise the one failure, or a MultipleError of several."""
+        outcomes = await asyncio.gather(*checks, return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        for failure in failures:
+            if not isinstance(failure, Exception):  # cancellation and the like
+                raise failure
+        errors.raise_from_list(failures)
+
     async def _upload_items(self, scen_id: ScenarioId, cls: Type[Item], items: Items, *, unbounded: bool = False,
-                            citysector_id: Optional[str] = None, sector_id: Optional[str] = None) -> None:
+                            citysector_id: Optional[str] = None, sector_id: Optional[str] = None,
+                            checked: bool = False) -> None:
         sid = scenario_id(scen_id)
-        _check_items(cls.category, items)
         prefix = "api-data-unbounded" if unbounded else "api-data-bounded"
         extra: Dict[str, Any] = {"citysector_id": citysector_id, "sector_id": sector_id} if unbounded else {}
         if _is_path(items):
             path = os.fspath(items)  # type: ignore[arg-type]
+            # checked where it is opened for sending (the very file sent), once per unchanged file
             await self._submit_call(f"{prefix}-post-file", scen_id=sid, category=cls.category, content=path,
-                                    extension=file_extension(path), **extra)
+                                    extension=file_extension(path), file_checks={"content": ("items", cls.category)},
+                                    **extra)
             return
+        if not checked:
+            await _check_items(cls.category, items)
         endpoint_id = f"{prefix}-post-json"
         # Sequential chunks keep the order: later items may refer to earlier ones.
         for part in chunks(list(items), self._limit_of(endpoint_id, "items")):  # type: ignore[arg-type]
             await self._submit_call(endpoint_id, scen_id=sid, category=cls.category, items=list(part), **extra)
 
-    async def _upload_model(self, scen_id: ScenarioId, kind: str, content: ModelContent) -> None:
+    async def _upload_model(self, scen_id: ScenarioId, kind: str, content: ModelContent, *,
+                            checked: bool = False) -> None:
         sid = scenario_id(scen_id)
         if _is_path(content):
             path = os.fspath(content)  # type: ignore[arg-type]
-            check_model_file(kind, path)
+            # checked where it is opened for sending (the very file sent), once per unchanged file
             await self._submit_call("api-data-pmodel-post-file", scen_id=str(sid), kind=kind,
-                                    pmodel_id=os.path.basename(path), content=path, extension="json")
+                                    pmodel_id=os.path.basename(path), content=path, extension="json",
+                                    file_checks={"content": ("model", kind)})
             return
-        if not isinstance(content, Mapping):
-            raise TypeError(f"model content must be a .json file path or a dict, got {type(content).__name__}")
-        model = dict(content)  # the caller's dict is left untouched (upstream popped its 'id')
-        pmodel_id = model.pop("id", None)
-        if not isinstance(pmodel_id, str) or not pmodel_id.strip():
-            raise errors.ValueError("a model given as a dict needs a non-empty string 'id'")
-        validate_model(kind, model, source=f"model {pmodel_id!r}")
+        pmodel_id, model = _model_dict(kind, content, validate=not checked)
         await self._submit_call("api-data-pmodel-post-json", scen_id=str(sid), kind=kind, pmodel_id=pmodel_id,
                                 content=model)
 
@@ -89,12 +123,16 @@ class APIUploadInternal(APIBaseInternal):
                     problems.append(TypeError(f"{kind} model must be a file path or a dict, got "
                                               f"{type(model).__name__}"))
                 else:
+                    if isinstance(model, Mapping):
+                        try:
+                            _model_dict(kind, model)
+                        except (errors.ValueError, TypeError) as exc:
+                            problems.append(exc)
+                            continue
                     plan.append((kind, model))
         errors.raise_from_list(problems)
-        for kind, model in plan:
-            if _is_path(model):
-                check_model_file(kind, os.fspath(model))
-        await self._gather(self._upload_model(scen_id, kind, model) for kind, model in plan)
+        await self._checked(check_model_file(kind, os.fspath(model)) for kind, model in plan if _is_path(model))
+        await self._gather(self._upload_model(scen_id, kind, model, checked=True) for kind, model in plan)
 
 
 class APIUploadCore(APIUploadInternal):
@@ -150,12 +188,11 @@ class APIUploadCore(APIUploadInternal):
             elif not (_is_path(items) or isinstance(items, list)):
                 problems.append(TypeError(f"{name} must be a file path or a list, got {type(items).__name__}"))
         errors.raise_from_list(problems)
-        for name, cls, items in order:
-            if items is not None:
-                _check_items(cls.category, items, argument=name)
+        await self._checked(_check_items(cls.category, items, argument=name) for name, cls, items in order
+                            if items is not None)
         for _, cls, items in order:
             if items is not None:
-                await self._upload_items(scen_id, cls, items, unbounded=cls is Schedule)
+                await self._upload_items(scen_id, cls, items, unbounded=cls is Schedule, checked=True)
 
 
 class APIUploadParametric(APIUploadInternal):

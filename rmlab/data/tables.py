@@ -18,8 +18,8 @@ JSON files and lists hold objects with the snake_case keys (``seat_capacity``,
 like ``-2-4-6-`` (position *i* holds the digit *i+1* or ``-``).
 
 :func:`parse_items` returns the rows as JSON-ready dicts or raises
-:class:`~rmlab.errors.DataValidationError` naming the file, line (item index for JSON) and
-field. The client runs it before sending anything; the emulator ingests with it.
+:class:`~rmlab.errors.DataValidationError` naming the file, line and field (for JSON the field
+is ``[index].key`` and the line is that of the offending value). The client runs it before sending anything; the emulator ingests with it.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import DataValidationError
 from .enums import CurrencyKind, ParametricFilterClassKind
+from .jsonpos import line_of
 
 Parser = Callable[[Any], Any]
 
@@ -274,17 +275,21 @@ def parse_csv(category: str, text: str, source: str) -> List[Dict[str, Any]]:
 
 
 def parse_json_items(category: str, items: Any, source: str) -> List[Dict[str, Any]]:
-    """Items given as JSON objects (from a file or a Python list); ``line`` is the item index."""
+    """Items given as JSON objects (from a file or a Python list). Errors name the item and key
+    (``field='[3].seat_capacity'``) and carry its ``path`` (``(3, "seat_capacity")``, the key as
+    written), from which :func:`parse_items` finds the line in a file."""
     columns = _columns_for(category)
     known = {c.key for c in columns}
     if not isinstance(items, list):
         raise DataValidationError(f"expected a list of {category} objects, got {type(items).__name__}",
-                                  source=source)
+                                  source=source, path=())
     rows = []
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
-            raise DataValidationError(f"item {index} is a {type(item).__name__}, not an object", source=source)
+            raise DataValidationError(f"item {index} is a {type(item).__name__}, not an object", source=source,
+                                      path=(index,))
         values: Dict[str, Any] = {}
+        written: Dict[str, Any] = {}
         for key, value in item.items():
             norm = normalize_key(key)
             norm = ALIASES.get(norm, norm)
@@ -292,13 +297,16 @@ def parse_json_items(category: str, items: Any, source: str) -> List[Dict[str, A
                 continue
             if norm not in known:
                 raise DataValidationError(f"unknown key for {category} items; expected "
-                                          f"{', '.join(sorted(known))}", source=source, field=f"[{index}].{key}")
+                                          f"{', '.join(sorted(known))}", source=source, field=f"[{index}].{key}",
+                                          path=(index, key))
             values[norm] = value
+            written[norm] = key
         try:
             rows.append(_parse_row(category, columns, values, source, None, "json"))
         except DataValidationError as exc:
-            raise DataValidationError(exc.reason, source=source,
-                                      field=f"[{index}].{exc.field}") from None
+            key = written.get(exc.field or "")
+            raise DataValidationError(exc.reason, source=source, field=f"[{index}].{exc.field}",
+                                      path=(index, key) if key is not None else (index,)) from None
     return rows
 
 
@@ -314,7 +322,12 @@ def parse_items(category: str, data: Union[bytes, str], extension: str, source: 
         except json.JSONDecodeError as exc:
             raise DataValidationError(f"is not valid JSON ({exc.msg}, column {exc.colno})", source=source,
                                       line=exc.lineno) from None
-        return parse_json_items(category, loaded, source)
+        try:
+            return parse_json_items(category, loaded, source)
+        except DataValidationError as exc:
+            if exc.line is None and exc.path is not None:
+                raise exc.at_line(line_of(text, exc.path)) from None
+            raise
     raise DataValidationError(f"unsupported extension {extension!r}; expected .csv or .json", source=source)
 
 

@@ -27,9 +27,15 @@ What it implements:
 Test hooks: ``emu.app.stats`` (requests per endpoint id), ``emu.app.max_in_flight``,
 ``emu.app.auth_schemes`` (endpoint id, auth scheme) in order, ``emu.app.refreshes``,
 ``emu.app.logouts``, ``emu.app.expire_access_tokens()``, ``emu.app.gate(endpoint_id, n)``
-(hold requests until ``n`` are in flight at once: proves overlap without timing);
+(hold requests until ``n`` are in flight at once: proves overlap without timing),
+``emu.app.request_log`` ((arrival time, endpoint id, server role) per request),
+``emu.app.upload_filenames`` ((endpoint id, the part's ``filename`` exactly as received));
 ``RMLabApp(spec_overrides={endpoint_id: {key: value or None to drop it}})`` changes what is
-advertised (timeouts, limits, unknown keys) to exercise clients.
+advertised (timeouts, limits, unknown keys) to exercise clients;
+``RMLabApp(expired_token_status=401)`` answers an expired token with that status (the body is
+still the ``ExpiredTokenError`` error JSON); ``RMLabEmulator(split=True)`` serves the auth
+endpoints and the API endpoints from two servers (``emu.admin_url``, ``emu.app_url``), each
+refusing the other's paths.
 """
 from __future__ import annotations
 
@@ -43,13 +49,14 @@ import os
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import unquote
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Response
 
 from archfx_cloud.testing.server import LocalServer
 
@@ -57,7 +64,7 @@ from .. import errors
 from ..data.tables import parse_items, parse_json_items
 from ..protocol import CommunicationType, Endpoint, PayloadType, ResponseType
 from . import simulation
-from .multipart import MultipartError, parse_multipart
+from .multipart import FilePart, MultipartError, parse_multipart_parts
 from .specs import api_specs, auth_specs, login_specs, parse_all
 from .store import DATE, Scenario, day
 
@@ -88,6 +95,7 @@ class TokenSession:
     refresh: str
     access_expires: float
     refresh_expires: float
+    lineage: str = ""  # the login this session descends from (refreshes keep it)
 
 
 @dataclass
@@ -116,8 +124,56 @@ class Workgroup:
     snapshots: Dict[str, Dict[int, Scenario]] = field(default_factory=dict)
 
 
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data), status=status, mimetype=JSON)
+class _Request:
+    """What the emulator reads of a request, straight from the WSGI environ."""
+
+    __slots__ = ("environ", "method")
+
+    def __init__(self, environ: dict) -> None:
+        self.environ = environ
+        self.method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+
+    @property
+    def content_length(self) -> Optional[int]:
+        value = self.environ.get("CONTENT_LENGTH")
+        if value in (None, ""):
+            return None
+        try:
+            length = int(value)
+        except ValueError:
+            raise errors.ClientError(f"bad Content-Length {value!r}") from None
+        if length < 0:
+            raise errors.ClientError(f"bad Content-Length {value!r}")
+        return length
+
+
+class _Reply:
+    """A finished answer (cheaper than a werkzeug Response for the emulator's simple replies)."""
+
+    __slots__ = ("status", "body", "content_type")
+
+    def __init__(self, status: int, body: bytes = b"", content_type: Optional[str] = None) -> None:
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+
+    def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        headers = []
+        if self.status != 204:
+            headers.append(("Content-Length", str(len(self.body))))
+        if self.content_type:
+            headers.append(("Content-Type", self.content_type))
+        start_response(f"{self.status} {HTTP_STATUS_CODES.get(self.status, 'Unknown')}", headers)
+        return [self.body] if self.body else []
+
+
+def _json(data: Any, status: int = 200) -> _Reply:
+    return _Reply(status, json.dumps(data).encode("utf-8"), JSON)
+
+
+#: Which server answers an endpoint when the emulator runs as two (``split=True``).
+def role_of(endpoint_id: str) -> str:
+    return "admin" if endpoint_id.startswith("auth-") else "app"
 
 
 def _version_tuple(text: str) -> Tuple[int, ...]:
@@ -137,8 +193,10 @@ class RMLabApp:
                  login_pending_polls: int = 1, ids_limit: int = 50, items_limit: int = 1000,
                  max_body: int = 64 * 1024 * 1024, min_client_version: str = "0.4.0",
                  snapshot_delete: bool = True, latency: float = 0.0,
-                 spec_overrides: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
+                 spec_overrides: Optional[Dict[str, Dict[str, Any]]] = None,
+                 expired_token_status: int = 498) -> None:
         self.latency = latency
+        self.expired_token_status = expired_token_status
         self.users: Dict[Tuple[str, str], str] = {}
         self.workgroups: Dict[str, Workgroup] = {}
         self.scenario_count = scenarios
@@ -165,19 +223,28 @@ class RMLabApp:
         self.lock = threading.RLock()
         self._sessions: Dict[str, TokenSession] = {}
         self._refresh_index: Dict[str, TokenSession] = {}
+        #: Access tokens replaced by a refresh: still recognised, and expired (calls that were in
+        #: flight during a refresh can refresh-and-replay instead of failing as unknown).
+        self._superseded: "OrderedDict[str, str]" = OrderedDict()
         self.operations: Dict[str, Operation] = {}
         self._ids = itertools.count(1)
         self.stats: Counter = Counter()
         self.in_flight: Counter = Counter()
         self.max_in_flight: Counter = Counter()
         self.auth_schemes: List[Tuple[str, str]] = []
+        self.request_log: List[Tuple[float, str, str]] = []
+        self.upload_filenames: List[Tuple[str, str]] = []
         self.client_versions: List[str] = []
         self.refreshes = 0
         self.logouts = 0
-        self._gates: Dict[str, Tuple[threading.Barrier, float]] = {}
+        self._gates: Dict[str, Tuple[threading.Barrier, float, bool]] = {}
         self._flight_lock = threading.Lock()
         self._handlers: Dict[str, Callable[[Principal, Dict[str, Any]], Any]] = {
             ep_id: getattr(self, "on_" + ep_id.replace("-", "_")) for ep_id in self.endpoints}
+        self._routes: Dict[Tuple[str, ...], List[Endpoint]] = {}
+        for endpoint in self.endpoints.values():
+            self._routes.setdefault(endpoint.resource, []).append(endpoint)
+        self._route_sizes = sorted({len(r) for r in self._routes}, reverse=True)
 
     # ------------------------------------------------------------------ test hooks
     def add_user(self, workgroup: str, username: str, password: str) -> None:
@@ -197,9 +264,11 @@ class RMLabApp:
             for session in self._sessions.values():
                 session.refresh_expires = 0.0
 
-    def gate(self, endpoint_id: str, parties: int, timeout: float = 10.0) -> None:
-        """Hold each ``endpoint_id`` request until ``parties`` of them are in flight together."""
-        self._gates[endpoint_id] = (threading.Barrier(parties), timeout)
+    def gate(self, endpoint_id: str, parties: int, timeout: float = 10.0, before_auth: bool = False) -> None:
+        """Hold each ``endpoint_id`` request until ``parties`` of them are in flight together
+        (``before_auth``: before their credentials are checked, so all of them see the same
+        token state)."""
+        self._gates[endpoint_id] = (threading.Barrier(parties), timeout, before_auth)
 
     def ungate(self, endpoint_id: str) -> None:
         self._gates.pop(endpoint_id, None)
@@ -214,7 +283,7 @@ class RMLabApp:
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
+        request = _Request(environ)
         try:
             response = self._dispatch(request, environ)
         except errors.DataValidationError as exc:
@@ -227,10 +296,12 @@ class RMLabApp:
             response = self._error(errors.ClientError(str(exc)))
         return response(environ, start_response)
 
-    @staticmethod
-    def _error(exc: BaseException) -> Response:
+    def _error(self, exc: BaseException) -> _Reply:
         body = errors.error_handler(exc)
-        return _json(body, status=body["errors"][0]["code"])
+        status = body["errors"][0]["code"]
+        if isinstance(exc, errors.ExpiredTokenError) and self.expired_token_status != status:
+            status = body["errors"][0]["code"] = self.expired_token_status
+        return _json(body, status=status)
 
     @staticmethod
     def _segments(environ: dict) -> List[str]:
@@ -242,61 +313,76 @@ class RMLabApp:
 
     def _route(self, method: str, segments: List[str]) -> Tuple[Endpoint, List[str]]:
         wrong_method = False
-        for endpoint in self.endpoints.values():
-            size = len(endpoint.resource)
-            if tuple(segments[:size]) != endpoint.resource:
-                continue
-            expected = size + (len(endpoint.arguments) if endpoint.payload is PayloadType.MATCH else 0)
-            if len(segments) != expected:
-                continue
-            if endpoint.method.value.upper() != method:
-                wrong_method = True
-                continue
-            return endpoint, segments[size:]
+        for size in self._route_sizes:
+            for endpoint in self._routes.get(tuple(segments[:size]), ()):
+                expected = size + (len(endpoint.arguments) if endpoint.payload is PayloadType.MATCH else 0)
+                if len(segments) != expected:
+                    continue
+                if endpoint.method.value.upper() != method:
+                    wrong_method = True
+                    continue
+                return endpoint, segments[size:]
         if wrong_method:
             raise errors.MethodNotAllowed(f"{method} is not allowed on /{'/'.join(segments)}")
         raise errors.NotFoundError(f"no endpoint at /{'/'.join(segments)}")
 
-    def _dispatch(self, request: Request, environ: dict) -> Response:
+    def _dispatch(self, request: _Request, environ: dict) -> Any:
         segments = self._segments(environ)
-        method = request.method.upper()
+        method = request.method
+        role = environ.get("rmlab.role", "")
         if segments == ["auth", "discover"]:
+            self._check_role("auth-discover", role)
             if method != "GET":
                 raise errors.MethodNotAllowed(f"{method} is not allowed on /auth/discover")
             self.stats["auth-discover"] += 1
+            self.request_log.append((time.monotonic(), "auth-discover", role))
             return _json(self.public_specs)
         endpoint, rest = self._route(method, segments)
+        self._check_role(endpoint.id, role)
         self.stats[endpoint.id] += 1
         with self._flight_lock:
+            self.request_log.append((time.monotonic(), endpoint.id, role))
             self.in_flight[endpoint.id] += 1
             self.max_in_flight[endpoint.id] = max(self.max_in_flight[endpoint.id], self.in_flight[endpoint.id])
         try:
+            gate = self._gates.get(endpoint.id)
+            if gate is not None and gate[2]:
+                self._pass_gate(endpoint.id, gate)
             principal = self._authenticate(endpoint, request)
             values = self._decode(endpoint, request, rest)
             if self.latency > 0:  # the answer comes `latency` after the request arrived
                 time.sleep(self.latency)
-            gate = self._gates.get(endpoint.id)
-            if gate is not None:
-                try:
-                    gate[0].wait(gate[1])
-                except threading.BrokenBarrierError:
-                    raise errors.InternalServerError(f"gate on `{endpoint.id}`: {gate[0].parties} requests did not "
-                                                     f"arrive together") from None
+            if gate is not None and not gate[2]:
+                self._pass_gate(endpoint.id, gate)
             result = self._handlers[endpoint.id](principal, values)
         finally:
             with self._flight_lock:
                 self.in_flight[endpoint.id] -= 1
-        if isinstance(result, Response):
+        if isinstance(result, (Response, _Reply)):
             return result
         if endpoint.communication is CommunicationType.ASYNC:
             return _json(result, status=202)
         if endpoint.response is ResponseType.NONE:
-            return Response(status=204)
+            return _Reply(204)
         return _json(result)
 
+    @staticmethod
+    def _pass_gate(endpoint_id: str, gate: Tuple[threading.Barrier, float, bool]) -> None:
+        try:
+            gate[0].wait(gate[1])
+        except threading.BrokenBarrierError:
+            raise errors.InternalServerError(f"gate on `{endpoint_id}`: {gate[0].parties} requests did not "
+                                             f"arrive together") from None
+
+    @staticmethod
+    def _check_role(endpoint_id: str, role: str) -> None:
+        """When served as two servers, each answers only its own endpoints."""
+        if role and role_of(endpoint_id) != role:
+            raise errors.NotFoundError(f"`{endpoint_id}` is not served by the {role} server")
+
     # ------------------------------------------------------------------ auth
-    def _authenticate(self, endpoint: Endpoint, request: Request) -> Principal:
-        header = request.headers.get("Authorization", "")
+    def _authenticate(self, endpoint: Endpoint, request: _Request) -> Principal:
+        header = request.environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, credential = header.partition(" ")
         self.auth_schemes.append((endpoint.id, scheme or "none"))
         kind = endpoint.auth.value
@@ -320,6 +406,8 @@ class RMLabApp:
             else:
                 session = self._sessions.get(token)
                 if session is None:
+                    if token in self._superseded:
+                        raise errors.ExpiredTokenError("Token expired")
                     raise errors.AuthenticationError("unknown or revoked token")
                 if now >= session.access_expires:
                     raise errors.ExpiredTokenError("Token expired")
@@ -343,10 +431,11 @@ class RMLabApp:
             raise errors.AuthenticationError("invalid credentials")
         return Principal(workgroup, username)
 
-    def _issue(self, workgroup: str, username: str) -> TokenSession:
+    def _issue(self, workgroup: str, username: str, lineage: Optional[str] = None) -> TokenSession:
         now = time.monotonic()
         session = TokenSession(workgroup, username, secrets.token_hex(24), secrets.token_hex(24),
-                               now + self.access_lifetime, now + self.refresh_lifetime)
+                               now + self.access_lifetime, now + self.refresh_lifetime,
+                               lineage or secrets.token_hex(8))
         self._sessions[session.access] = session
         self._refresh_index[session.refresh] = session
         return session
@@ -355,8 +444,13 @@ class RMLabApp:
         self._sessions.pop(session.access, None)
         self._refresh_index.pop(session.refresh, None)
 
+    def _forget_superseded(self, session: TokenSession) -> None:
+        """At logout, the tokens a session's refreshes replaced become unknown too."""
+        for old in [token for token, lineage in self._superseded.items() if lineage == session.lineage]:
+            del self._superseded[old]
+
     # ------------------------------------------------------------------ decoding
-    def _decode(self, endpoint: Endpoint, request: Request, rest: List[str]) -> Dict[str, Any]:
+    def _decode(self, endpoint: Endpoint, request: _Request, rest: List[str]) -> Dict[str, Any]:
         specs = endpoint.arguments.specs
         if endpoint.payload is PayloadType.NONE:
             return {}
@@ -377,13 +471,14 @@ class RMLabApp:
                     out[name] = spec.default
                 spec.check_limit(out[name], endpoint.id)
             return out
-        fields, files = parse_multipart(body, request.headers.get("Content-Type", ""))
+        fields, files = parse_multipart_parts(body, request.environ.get("CONTENT_TYPE", ""))
         out = {}
         for name, spec in specs.items():
             if spec.type == "FileType":
                 if name not in files:
                     raise errors.ClientError(f"`{endpoint.id}` requires file part '{name}'")
                 out[name] = files[name]
+                self.upload_filenames.append((endpoint.id, files[name].raw_filename))
             elif name in fields:
                 out[name] = endpoint.decode_text(name, fields[name])
             elif spec.required:
@@ -392,7 +487,7 @@ class RMLabApp:
                 out[name] = spec.default
         return out
 
-    def _read_body(self, request: Request) -> bytes:
+    def _read_body(self, request: _Request) -> bytes:
         """The whole body, read straight from ``wsgi.input`` (bounded by ``max_body``)."""
         stream = request.environ["wsgi.input"]
         length = request.content_length
@@ -511,6 +606,7 @@ class RMLabApp:
         with self.lock:
             assert principal.session is not None
             self._revoke(principal.session)
+            self._forget_superseded(principal.session)
             self.logouts += 1
             self._log(principal, "info", "logged out")
         return None
@@ -519,7 +615,10 @@ class RMLabApp:
         with self.lock:
             assert principal.session is not None
             self._revoke(principal.session)
-            session = self._issue(principal.workgroup, principal.username)
+            self._superseded[principal.session.access] = principal.session.lineage
+            while len(self._superseded) > 1000:
+                self._superseded.popitem(last=False)
+            session = self._issue(principal.workgroup, principal.username, principal.session.lineage)
             self.refreshes += 1
         return {"access_token": session.access, "refresh_token": session.refresh}
 
@@ -551,8 +650,9 @@ class RMLabApp:
             self._log(principal, "info", f"scenario {scenario.id}: uploaded {count} {category} items")
 
     def _rows_from_file(self, values: Dict[str, Any]) -> List[Dict[str, Any]]:
-        filename, content = values["content"]
-        return parse_items(values["category"], content, values["extension"], os.path.basename(filename))
+        part: FilePart = values["content"]
+        return parse_items(values["category"], bytes(part.content), values["extension"],
+                           os.path.basename(part.filename))
 
     def on_api_data_bounded_post_file(self, principal: Principal, values: Dict[str, Any]) -> Any:
         self._ingest(principal, values, self._rows_from_file(values), unbounded=False)
@@ -601,7 +701,7 @@ class RMLabApp:
             return [scenario.get_data(str(fid), values["kind"], values["citysector_id"], values["sector_id"])
                     for fid in values["ids"]]
 
-    def _store_model(self, principal: Principal, values: Dict[str, Any], filename: str, raw: bytes) -> None:
+    def _store_model(self, principal: Principal, values: Dict[str, Any], filename: str, raw: Any) -> None:
         with self.lock:
             scenario = self._scenario(principal, values["scen_id"])
             scenario.add_pmodel(values["pmodel_id"], values["kind"], filename, raw)
@@ -609,8 +709,9 @@ class RMLabApp:
                                          f"{values['pmodel_id']}")
 
     def on_api_data_pmodel_post_file(self, principal: Principal, values: Dict[str, Any]) -> Any:
-        filename, raw = values["content"]
-        self._store_model(principal, values, os.path.basename(filename), raw)
+        part: FilePart = values["content"]
+        # kept as a view of the request body: a 1 MiB model is not copied again
+        self._store_model(principal, values, os.path.basename(part.filename), part.content)
 
     def on_api_data_pmodel_post_json(self, principal: Principal, values: Dict[str, Any]) -> Any:
         self._store_model(principal, values, "none", json.dumps(values["content"]).encode("utf-8"))
@@ -619,7 +720,7 @@ class RMLabApp:
         with self.lock:
             record = self._scenario(principal, values["scen_id"]).pmodel(values["kind"], values["pmodel_id"])
             record.parsed()
-            return Response(record.raw, mimetype=JSON)
+            return _Reply(200, bytes(record.raw), JSON)
 
     def on_api_data_remove_full(self, principal: Principal, values: Dict[str, Any]) -> Any:
         with self.lock:
@@ -811,33 +912,64 @@ class RMLabApp:
             self._log(principal, "info", f"snapshot {values['snapshot_name']} deleted")
 
 
+class _Role:
+    """Marks every request with the server that received it (``split`` emulators)."""
+
+    def __init__(self, app: Any, role: str) -> None:
+        self.app = app
+        self.role = role
+
+    def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ["rmlab.role"] = self.role
+        return self.app(environ, start_response)
+
+
 class RMLabEmulator:
     """:class:`RMLabApp` on a local server.
 
     ``latency`` delays every API answer by that many seconds after the request has arrived
     (counted as in flight, so ``app.max_in_flight`` shows overlap); ``wrap(app)`` wraps the app in any other middleware,
-    e.g. the core's ``FaultInjector`` for 429/5xx/dropped connections. Other keywords go
-    to :class:`RMLabApp`. ``credentials`` are the keyword arguments of ``rmlab.API``.
+    e.g. the core's ``FaultInjector`` for 429/5xx/dropped connections. ``split=True`` runs two
+    servers over the same state: ``admin_url`` answers only the auth endpoints (``/auth/...``),
+    ``app_url`` only the API ones; ``app.request_log`` says which server got each request.
+    Other keywords go to :class:`RMLabApp`. ``credentials`` are the keyword arguments of
+    ``rmlab.API``.
     """
 
     def __init__(self, *, workgroup: str = DEFAULT_WORKGROUP, username: str = DEFAULT_USERNAME,
                  password: str = DEFAULT_PASSWORD, latency: float = 0.0,
-                 wrap: Optional[Callable[[Any], Any]] = None, ssl_context: Any = None, **app_kwargs: Any) -> None:
+                 wrap: Optional[Callable[[Any], Any]] = None, ssl_context: Any = None, split: bool = False,
+                 **app_kwargs: Any) -> None:
         self.workgroup, self.username, self.password = workgroup, username, password
         self.app = RMLabApp(users=[(workgroup, username, password)], latency=latency, **app_kwargs)
         served: Any = self.app
         if wrap is not None:
             served = wrap(served)
-        self.server = LocalServer(served, ssl_context=ssl_context)
+        self.split = split
+        if split:
+            self.server = LocalServer(_Role(served, "app"), ssl_context=ssl_context)
+            self.admin_server: Optional[LocalServer] = LocalServer(_Role(served, "admin"), ssl_context=ssl_context)
+        else:
+            self.server = LocalServer(served, ssl_context=ssl_context)
+            self.admin_server = None
 
     @property
     def url(self) -> str:
+        """The (API) server's URL."""
         return self.server.url
+
+    @property
+    def app_url(self) -> str:
+        return self.server.url
+
+    @property
+    def admin_url(self) -> str:
+        return self.admin_server.url if self.admin_server is not None else self.server.url
 
     @property
     def credentials(self) -> Dict[str, str]:
         return {"workgroup": self.workgroup, "username": self.username, "password": self.password,
-                "app_url": self.url, "admin_url": self.url}
+                "app_url": self.app_url, "admin_url": self.admin_url}
 
     def api(self, **kwargs: Any) -> Any:
         """An ``rmlab.API`` for this emulator (enter it with ``async with``)."""
@@ -849,9 +981,13 @@ class RMLabEmulator:
 
     def start(self) -> "RMLabEmulator":
         self.server.start()
+        if self.admin_server is not None:
+            self.admin_server.start()
         return self
 
     def stop(self) -> None:
+        if self.admin_server is not None:
+            self.admin_server.stop()
         self.server.stop()
 
     def __enter__(self) -> "RMLabEmulator":

@@ -2,11 +2,13 @@
 
 Splitting on the boundary with ``bytes.find`` keeps a 1 MiB upload well under a millisecond,
 so concurrent uploads against the emulator measure the client, not the form parser.
+:func:`parse_multipart_parts` hands file contents out as memoryviews of the body (no copy)
+together with the ``filename`` exactly as it appeared in the part's header.
 """
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Tuple, Union
 from urllib.parse import unquote
 
 _PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)="((?:[^"\\]|\\.)*)"|;\s*([A-Za-z0-9_*-]+)=([^;\s]+)')
@@ -24,12 +26,25 @@ def boundary_of(content_type: str) -> bytes:
     raise MultipartError("multipart Content-Type without a boundary")
 
 
+class FilePart(NamedTuple):
+    """A file part: ``filename`` decoded (HTML5 escapes, then URL quoting as aiohttp sends it),
+    ``content`` (bytes, or a memoryview of the body), ``raw_filename`` as it was on the wire."""
+
+    filename: str
+    content: Union[bytes, memoryview]
+    raw_filename: str
+
+
+def _unescape(value: str) -> str:
+    return value.replace('\\"', '"').replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
+
+
 def _disposition(header: str) -> Tuple[Optional[str], Optional[str]]:
+    """``(name, filename)`` of a Content-Disposition header, both as written (still escaped)."""
     name = filename = None
     for match in _PARAM.finditer(header[header.find(";"):] if ";" in header else ""):
         key = (match.group(1) or match.group(3) or "").lower()
         value = match.group(2) if match.group(1) else match.group(4)
-        value = value.replace('\\"', '"').replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
         if key == "name":
             name = value
         elif key == "filename":
@@ -49,11 +64,14 @@ def _part_end(body: bytes, delimiter: bytes, start: int) -> int:
     raise MultipartError("body ends inside a part")
 
 
-def parse_multipart(body: bytes, content_type: str) -> Tuple[Dict[str, str], Dict[str, Tuple[str, bytes]]]:
-    """``(fields, files)``: text fields, and ``{name: (filename, content)}`` for file parts."""
+def parse_multipart_parts(body: Union[bytes, bytearray], content_type: str
+                          ) -> Tuple[Dict[str, str], Dict[str, FilePart]]:
+    """``(fields, files)``: text fields, and a :class:`FilePart` per file part (its content a
+    memoryview of ``body``, which must stay unchanged while it is used)."""
     delimiter = b"--" + boundary_of(content_type)
+    view = memoryview(body)
     fields: Dict[str, str] = {}
-    files: Dict[str, Tuple[str, bytes]] = {}
+    files: Dict[str, FilePart] = {}
     position = body.find(delimiter)
     if position < 0:
         raise MultipartError("boundary not found in the body")
@@ -66,16 +84,22 @@ def parse_multipart(body: bytes, content_type: str) -> Tuple[Dict[str, str], Dic
         head_end = body.find(b"\r\n\r\n", position)
         if head_end < 0:
             raise MultipartError("part without a header block")
-        headers = body[position + 2:head_end].decode("utf-8", "replace").split("\r\n")
+        headers = bytes(view[position + 2:head_end]).decode("utf-8", "replace").split("\r\n")
         end = _part_end(body, delimiter, head_end + 4)
-        content = body[head_end + 4:end]
         disposition = next((h.split(":", 1)[1].strip() for h in headers
                             if h.lower().startswith("content-disposition:")), "")
         name, filename = _disposition(disposition)
         if name is None:
             raise MultipartError("part without a name")
+        name = _unescape(name)
         if filename is not None:
-            files[name] = (unquote(filename), content)
+            files[name] = FilePart(unquote(_unescape(filename)), view[head_end + 4:end], filename)
         else:
-            fields[name] = content.decode("utf-8")
+            fields[name] = bytes(view[head_end + 4:end]).decode("utf-8")
         position = end + 2
+
+
+def parse_multipart(body: bytes, content_type: str) -> Tuple[Dict[str, str], Dict[str, Tuple[str, bytes]]]:
+    """``(fields, files)``: text fields, and ``{name: (filename, content)}`` for file parts."""
+    fields, parts = parse_multipart_parts(body, content_type)
+    return fields, {name: (part.filename, bytes(part.content)) for name, part in parts.items()}

@@ -12,6 +12,7 @@ server's error JSON.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -54,19 +55,26 @@ def pair(a: str, b: str) -> str:
 
 @dataclass
 class PModelRecord:
-    """A stored model: raw JSON text, parsed and hashed (MD5) on first use."""
+    """A stored model: its JSON text, parsed and hashed (MD5) on first use. ``content`` may be a
+    view of the upload's request body; it becomes bytes the first time they are needed."""
 
     id: str
     kind: str
     filename: str
-    raw: bytes
+    content: Any
     _hash: Optional[str] = None
     _parsed: Any = None
 
     @property
+    def raw(self) -> bytes:
+        if not isinstance(self.content, bytes):
+            self.content = bytes(self.content)
+        return self.content
+
+    @property
     def hash(self) -> str:
         if self._hash is None:
-            self._hash = hashlib.md5(self.raw).hexdigest()
+            self._hash = hashlib.md5(self.content).hexdigest()
         return self._hash
 
     def parsed(self) -> Any:
@@ -80,6 +88,9 @@ class PModelRecord:
     def item(self) -> Dict[str, Any]:
         return {"id": self.id, "filename": self.filename, "hash": self.hash,
                 "cnt": self.raw.decode("utf-8", "replace")}
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "PModelRecord":  # snapshots (a memoryview does not copy)
+        return PModelRecord(self.id, self.kind, self.filename, self.raw, self._hash, copy.deepcopy(self._parsed, memo))
 
 
 @dataclass
@@ -280,7 +291,7 @@ class Scenario:
     def add_pmodel(self, pmodel_id: str, kind: str, filename: str, raw: bytes) -> None:
         if kind not in PMODEL_KINDS:
             raise errors.ClientError(f"unknown model kind `{kind}`; expected one of {', '.join(PMODEL_KINDS)}")
-        if not raw[:4096].lstrip()[:1] == b"{":
+        if not bytes(raw[:4096]).lstrip()[:1] == b"{":
             raise errors.ClientError(f"model `{pmodel_id}` must be a JSON object")
         existing = self.pmodels.get(pmodel_id)
         if existing is None:

@@ -147,3 +147,88 @@ def test_model_file_syntax_error_names_the_line(tmp_path) -> None:
     with pytest.raises(DataValidationError) as info:
         load_model_file("pricing_range", str(path))
     assert info.value.source == "range.json" and info.value.line == 3
+
+
+def test_a_bad_model_value_is_reported_with_its_line(tmp_path) -> None:
+    path = tmp_path / "range_bad.json"
+    path.write_text('{\n'
+                    '  "granularity": 10,\n'
+                    '  "min_fare": 40,\n'
+                    '  "tags": ["Q", "P", "O"],\n'
+                    '  "note": {"text": "max_fare: }\\" [tricky", "levels": [1, [2, 3], {"a": 4}]},\n'
+                    '\n'
+                    '  "max_fare": "high"\n'
+                    '}\n')
+    with pytest.raises(DataValidationError) as info:
+        load_model_file("pricing_range", str(path))
+    assert str(info.value) == 'range_bad.json, line 7, field \'max_fare\': expected a number, got "high"'
+    assert (info.value.line, info.value.field, info.value.path) == (7, "max_fare", ("max_fare",))
+
+
+def test_nested_and_missing_model_fields_name_their_lines(tmp_path) -> None:
+    model = _optimizer()
+    model["operator"]["optimizer"]["price_points"] = 0
+    text = json.dumps(model, indent=2)
+    path = tmp_path / "optimizer.json"
+    path.write_text(text)
+    with pytest.raises(DataValidationError) as info:
+        load_model_file("pricing_optimizer", str(path))
+    expected = next(n for n, line in enumerate(text.splitlines(), 1) if '"price_points": 0' in line)
+    assert info.value.line == expected and info.value.field == "operator.optimizer.price_points"
+    # a missing key: the line of the object that lacks it
+    del model["operator"]["optimizer"]["ebc_samples"]
+    model["operator"]["optimizer"]["price_points"] = 30
+    text = json.dumps(model, indent=2)
+    path.write_text(text)
+    with pytest.raises(DataValidationError, match="is missing") as info:
+        load_model_file("pricing_optimizer", str(path))
+    assert info.value.line == next(n for n, line in enumerate(text.splitlines(), 1) if '"optimizer": {' in line)
+    # duplicate keys: json keeps the last one, and so does the line
+    path.write_text('{"granularity": 10, "min_fare": 40, "lowest_tag": "Q",\n"max_fare": 1,\n"max_fare": -5}')
+    with pytest.raises(DataValidationError) as info:
+        load_model_file("pricing_range", str(path))
+    assert info.value.line == 3 and "got -5" in info.value.reason
+
+
+def test_a_bad_json_item_is_reported_with_its_line() -> None:
+    items = [{"model": f"Plane {i}", "seat_capacity": 100 + i} for i in range(300)]
+    items[250] = {"Model": "Plane 250", "Seat capacity": "lots"}  # written with CSV-style keys
+    text = json.dumps(items, indent=2)
+    with pytest.raises(DataValidationError) as info:
+        parse_items("aircraft", text, "json", "aircraft.json")
+    expected = next(n for n, line in enumerate(text.splitlines(), 1) if '"lots"' in line)
+    assert str(info.value) == (f"aircraft.json, line {expected}, field '[250].seat_capacity': expected an integer, "
+                               f"got 'lots'")
+    assert info.value.path == (250, "Seat capacity")
+    compact = "[" + json.dumps(items[:3])[1:-1] + ",\n" + json.dumps(items[3:])[1:-1] + "]"
+    with pytest.raises(DataValidationError) as info:
+        parse_items("aircraft", compact, "json", "aircraft.json")
+    assert info.value.line == 2
+    missing = json.dumps([{"model": "A", "seat_capacity": 3}, {"model": "B"}], indent=1)
+    with pytest.raises(DataValidationError, match="is missing") as info:
+        parse_items("aircraft", missing, "json", "aircraft.json")
+    assert info.value.field == "[1].seat_capacity"
+    assert info.value.line == next(n for n, line in enumerate(missing.splitlines(), 1) if '"B"' in line) - 1
+    # lists given in Python have no lines
+    with pytest.raises(DataValidationError) as info:
+        parse_json_items("aircraft", items, "items")
+    assert info.value.line is None and info.value.field == "[250].seat_capacity"
+
+
+def test_locating_values_in_a_1_mib_model_is_fast() -> None:
+    import time
+
+    from rmlab.data.jsonpos import line_of, locate
+    model = _optimizer()
+    model["curve"] = [i / 7 for i in range(90_000)]
+    model["labels"] = [{"name": f"x{i}", "v": [i, "]"]} for i in range(2000)]
+    model["operator"]["optimizer"]["price_points"] = 0
+    text = json.dumps(model, indent=1)
+    assert len(text) > 1_000_000
+    began = time.perf_counter()
+    line = line_of(text, ("operator", "optimizer", "price_points"))
+    assert time.perf_counter() - began < 0.25
+    assert text.splitlines()[line - 1].strip() == '"price_points": 0,'
+    index, found = locate(text, ("labels", 1999, "v", 1))
+    assert found and json.JSONDecoder().raw_decode(text, index)[0] == "]"
+    assert locate(text, ("curve", 90_000)) == (locate(text, ("curve",))[0], False)

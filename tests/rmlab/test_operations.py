@@ -130,3 +130,38 @@ def test_logs_and_snapshots(make_emulator, run) -> None:
     assert info == ["[demo-user] snapshot before saved", "[demo-user] snapshot before restored",
                     "[demo-user] snapshot before deleted"]
     assert warnings == ["[demo-user] scenario 0: all data removed"]
+
+
+@pytest.mark.parametrize("day_seconds", [0.0, 0.003])
+def test_progress_true_draws_a_tqdm_bar(make_emulator, run, upload_network, capsys, day_seconds) -> None:
+    import tqdm  # noqa: F401  (the bar needs it: an ImportError fails the test)
+    emu = make_emulator(day_seconds=day_seconds)
+
+    async def main():
+        async with API(**emu.credentials) as api:
+            await upload_network(api, 0, models=False)
+            capsys.readouterr()
+            return await api.trigger_simulation(0, progress=True, progress_interval=0.01)
+
+    dates, _, _, flights = run(main())
+    err = capsys.readouterr().err
+    assert flights.past == 170
+    assert "Simulating scenario 0:" in err and "78/78" in err and "100%" in err and "day" in err
+    assert err.rstrip().endswith("]")  # the bar was closed (left on its line)
+    if day_seconds:
+        assert "/78 [" in err.split("78/78")[0]  # intermediate states were drawn before the end
+
+
+def test_progress_default_draws_nothing_off_a_terminal(make_emulator, run, upload_network, capsys) -> None:
+    emu = make_emulator()
+
+    async def main():
+        async with API(**emu.credentials) as api:
+            await upload_network(api, 0, models=False)
+            capsys.readouterr()
+            await api.trigger_simulation(0)  # progress=None: stderr is captured, not a terminal
+            await api.remove_data_historic(0)
+            await api.trigger_simulation(0, progress=False)
+
+    run(main())
+    assert "Simulating" not in capsys.readouterr().err

@@ -116,7 +116,8 @@ def test_bad_files_are_refused_before_anything_is_sent(make_emulator, run, tmp_p
     lines[3] = lines[3].replace("-2-4-6-", "2-4-6")
     bad.write_text("\n".join(lines) + "\n")
     bad_model = tmp_path / "range.json"
-    bad_model.write_text(json.dumps({"granularity": 10, "min_fare": 40, "max_fare": "high", "lowest_tag": "Q"}))
+    bad_model.write_text(json.dumps({"granularity": 10, "min_fare": 40, "max_fare": "high", "lowest_tag": "Q"},
+                                    indent=2))
 
     async def main():
         async with API(**emu.credentials) as api:
@@ -124,7 +125,7 @@ def test_bad_files_are_refused_before_anything_is_sent(make_emulator, run, tmp_p
                 await api.upload_batch_core(0, airline_items=SAMPLES / "table.airline.csv", schedule_items=str(bad))
             assert (info.value.source, info.value.line, info.value.field) == \
                 ("table.schedule.csv", 4, "Days of Week")
-            with pytest.raises(errors.DataValidationError, match="range.json, field 'max_fare'"):
+            with pytest.raises(errors.DataValidationError, match="range.json, line 4, field 'max_fare'"):
                 await api.upload_pricing_range_model(0, bad_model)
             with pytest.raises(FileNotFoundError):
                 await api.upload_aircrafts(0, tmp_path / "missing.csv")
