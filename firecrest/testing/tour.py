@@ -20,7 +20,8 @@ def tour(say: Callable[[str], None], big_file_mib: int) -> None:
     import firecrest as fc
     from .emulator import FirecrestEmulator
 
-    with FirecrestEmulator() as emu, tempfile.TemporaryDirectory() as tmp:
+    # A job stays queued for a second so that a loaded machine still sees it PENDING first.
+    with FirecrestEmulator(pending_seconds=1.0) as emu, tempfile.TemporaryDirectory() as tmp:
         say(f"FirecREST emulator on {emu.url} (object store on {emu.store_server.url})")
         auth = fc.ClientCredentialsAuth(emu.client_id, emu.client_secret, emu.token_url)
         client = fc.v1.Firecrest(firecrest_url=emu.url, authorization=auth)
