@@ -12,7 +12,7 @@ import logging
 import os
 import ssl
 import time
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,7 +22,7 @@ from .auth import GENERATION_ATTR
 from .codecs import BODY_FORMATS, decode_leniently, decode_response, encode_body
 from .exceptions import (HttpConnectTimeoutError, HttpConnectionError, HttpCouldNotVerifyServerError,
                          HttpInvalidRequestError, HttpReadTimeoutError, HttpTimeoutError, HttpTooManyRedirectsError,
-                         ResponseDecodeError, RestHttpBaseException, error_for_status)
+                         ResponseDecodeError, RestHttpBaseException, TransferError, error_for_status)
 from .paging import Paginator, drf_pages, iterate_pages
 from .redact import install_third_party_redaction, mask_text, mask_url
 from .resource import Resource
@@ -30,6 +30,7 @@ from .retry import RetryPolicy, as_policy
 from .session import LeanSession
 from .sentinels import UNSET
 from .urls import join_url, normalize_base_url, same_origin, split_path
+from .zerocopy import ZeroCopyHTTPConnectionPool
 
 __all__ = ["RestClient", "UNSET", "DEFAULT_TIMEOUT", "DEFAULT_RETRY", "ErrorHook", "SEND_BLOCKSIZE"]
 
@@ -49,7 +50,8 @@ SEND_BLOCKSIZE = transfer.UPLOAD_BLOCK
 
 
 class _BlockAdapter(HTTPAdapter):
-    """``HTTPAdapter`` whose connections send streamed bodies in :data:`SEND_BLOCKSIZE` blocks.
+    """``HTTPAdapter`` whose connections send streamed bodies in :data:`SEND_BLOCKSIZE` blocks
+    (over plain HTTP, their files with ``sendfile``: :mod:`.zerocopy`).
 
     With ``ssl_context`` every HTTPS connection uses that context as it is (its CAs, its
     verification mode, its client certificate): requests' own verify/CA-bundle settings are not
@@ -65,6 +67,9 @@ class _BlockAdapter(HTTPAdapter):
         if self._ssl_context is not None:
             pool_kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+        # plain-HTTP uploads send their files with sendfile (see zerocopy)
+        self.poolmanager.pool_classes_by_scheme = {**self.poolmanager.pool_classes_by_scheme,
+                                                   "http": ZeroCopyHTTPConnectionPool}
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         if self._ssl_context is not None:
@@ -80,6 +85,21 @@ class _BlockAdapter(HTTPAdapter):
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         if self._ssl_context is None:
             super().cert_verify(conn, url, verify, cert)
+
+
+def _body_failure(exc: BaseException) -> Optional[TransferError]:
+    """The :class:`TransferError` an upload body raised while being sent, which ``urllib3``
+    wraps as ``ProtocolError('Connection aborted.', error)`` inside requests' ConnectionError."""
+    pending: List[Any] = [exc]
+    for _ in range(8):
+        if not pending:
+            return None
+        current = pending.pop()
+        if isinstance(current, TransferError):
+            return current
+        if isinstance(current, BaseException):
+            pending.extend(current.args)
+    return None
 
 
 def _masked_cause(exc: BaseException) -> BaseException:
@@ -304,6 +324,10 @@ class RestClient:
     def _transport_error(self, exc: requests.exceptions.RequestException, method: str, url: str) -> RestHttpBaseException:
         masked = mask_url(url)
         detail = mask_text(str(exc))
+        failed_body = _body_failure(exc)
+        if failed_body is not None:  # our upload body failed (a file shrank): say that, not "connection aborted"
+            return TransferError(f"upload for {method} {masked} failed: {mask_text(str(failed_body))}",
+                                 method=method, url=masked)
         if isinstance(exc, requests.exceptions.SSLError):
             return HttpCouldNotVerifyServerError(f"Could not verify the server's SSL certificate: {method} {masked}",
                                                  method=method, url=masked)

@@ -78,10 +78,10 @@ class _LimitedReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         if self.left <= 0:
             return 0
-        data = self._rfile.read(min(len(buffer), self.left))
-        self.left -= len(data)
-        buffer[:len(data)] = data
-        return len(data)
+        # straight into the caller's buffer: a large body is neither allocated nor copied twice
+        count = self._rfile.readinto(memoryview(buffer)[:min(len(buffer), self.left)])
+        self.left -= count
+        return count
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -91,6 +91,19 @@ def test_multipart_parser_edge_cases() -> None:
         parse_multipart(b"--b\r\nContent-Disposition: form-data\r\n\r\nx", "multipart/form-data; boundary=b")
 
 
+def test_multipart_parser_finds_the_delimiter_in_parts_full_of_carriage_returns() -> None:
+    # past the CR-by-CR probes the parser searches for the whole delimiter: both paths agree
+    for crs in (0, 3, 15, 16, 17, 200):
+        content = b"\r\n--bx\r" * crs + b"tail"
+        body = (b'--b\r\nContent-Disposition: form-data; name="f"; filename="f.bin"\r\n\r\n' + content
+                + b'\r\n--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n2\r\n--b--\r\n')
+        fields, files = parse_multipart(body, "multipart/form-data; boundary=b")
+        assert files == {"f": ("f.bin", content)} and fields == {"a": "2"}, crs
+    with pytest.raises(MultipartError, match="ends inside a part"):
+        parse_multipart(b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n' + b"\r\n--c" * 40,
+                        "multipart/form-data; boundary=b")
+
+
 def test_transient_server_errors_on_reads_are_retried(make_emulator, run) -> None:
     emu = make_emulator(wrap=lambda app: FaultInjector(
         app, schedule=["503", None], retry_after="0",
