@@ -90,6 +90,7 @@ class RemotePathIterator:
         self._room = threading.Semaphore(self.max_queued_batches)
         self._downloaded: Set[str] = set()
         self._lock = threading.Lock()
+        self._emptied_dirs: Set[str] = set()
 
     # ------------------------------------------------------------------ dataset shaping
     def __len__(self) -> int:
@@ -127,6 +128,7 @@ class RemotePathIterator:
         clone._room = threading.Semaphore(self.max_queued_batches)
         clone._downloaded = set()
         clone._lock = threading.Lock()
+        clone._emptied_dirs = set()
         return clone
 
     def split(self, proportion: Optional[Sequence[Union[float, int]]] = None,
@@ -248,15 +250,21 @@ class RemotePathIterator:
                 self._deliver([(self.local_path(remote), remote) for remote in batch])
                 delivered[0] += 1
 
+        def undelivered() -> List[Tuple[str, str]]:
+            # Files of batches already handed out may be consumed and deleted by now (a window
+            # can be larger than n_local_files): they are neither missing nor to be fetched again.
+            return [(remote, self.local_path(remote)) for batch in window[delivered[0]:] for remote in batch
+                    if not os.path.exists(self.local_path(remote))]
+
         started = time.monotonic()
         attempt = 0
         while True:
-            todo = [(remote, local) for remote, local in pairs if not os.path.exists(local)]
+            todo = undelivered()
             try:
                 if todo:
                     self.io_handler._fetch(todo, self.batch_parallel, on_poll=hand_out)
                 hand_out()
-                missing = [remote for remote, local in pairs if not os.path.exists(local)]
+                missing = [remote for remote, _ in undelivered()]
                 if missing:
                     raise LftpError(f"lftp reported success but {len(missing)} file(s) did not arrive, "
                                     f"e.g. {missing[0]!r}", "get")
@@ -338,7 +346,18 @@ class RemotePathIterator:
             pass
         with self._lock:
             self._downloaded.discard(local)
-        self._prune_empty_dirs(os.path.dirname(local))
+        thread = self.download_thread
+        if thread is not None and thread.is_alive():
+            # not now: the producer may have created this directory for files it is fetching
+            self._emptied_dirs.add(os.path.dirname(local))
+        else:
+            self._prune_empty_dirs(os.path.dirname(local))
+
+    def _prune_emptied_dirs(self) -> None:
+        """Remove the directories emptied while the producer ran, deepest first."""
+        for directory in sorted(self._emptied_dirs, key=len, reverse=True):
+            self._prune_empty_dirs(directory)
+        self._emptied_dirs.clear()
 
     def _prune_empty_dirs(self, directory: str) -> None:
         root = os.path.abspath(self.local_directory)
@@ -374,6 +393,7 @@ class RemotePathIterator:
                 break
         self._remove_partials()
         self._cleanup(force=True)
+        self._prune_emptied_dirs()
 
     def _remove_partials(self) -> None:
         """Delete lftp's temporary files (``.in.<name>``) of transfers cut short by a stop."""

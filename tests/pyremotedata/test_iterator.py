@@ -69,6 +69,33 @@ def test_back_pressure_bounds_local_files_and_consumed_files_are_removed(pyremot
     assert files_under(pyremotedata_io.lpwd()) == []
 
 
+def test_files_consumed_and_deleted_inside_a_window_are_not_fetched_again(pyremotedata_io, pyremotedata_workspace,
+                                                                           caplog) -> None:
+    # n_local_files=0 deletes every file once consumed, while the rest of its window is still
+    # downloading: those files must count as delivered, not as "did not arrive" (which used to
+    # retry the window after a back-off and download the consumed files a second time).
+    expected = make_dataset(pyremotedata_workspace, count=240, size=64 * 1024)
+    fetched = []
+    original = pyremotedata_io._fetch
+
+    def recording(pairs, *args, **kwargs):
+        fetched.extend(remote for remote, _ in pairs)
+        return original(pairs, *args, **kwargs)
+
+    iterator = RemotePathIterator(pyremotedata_io, batch_size=4, batch_parallel=2, max_queued_batches=30,
+                                  n_local_files=0)
+    pyremotedata_io._fetch = recording  # after the index is read: only the stream's fetches
+    try:
+        with caplog.at_level("WARNING", logger="pyremotedata"):
+            seen = [remote for _local, remote in iterator]
+    finally:
+        del pyremotedata_io._fetch
+    assert seen == expected
+    assert sorted(fetched) == expected  # every file fetched exactly once
+    assert not [r for r in caplog.records if "batch download failed" in r.getMessage()]
+    assert files_under(pyremotedata_io.lpwd()) == []
+
+
 def test_clear_local_false_keeps_files(pyremotedata_io, pyremotedata_workspace) -> None:
     expected = make_dataset(pyremotedata_workspace, count=12)
     assert [remote for _, remote in RemotePathIterator(pyremotedata_io, batch_size=5, clear_local=False)] == expected
