@@ -30,7 +30,7 @@ from .retry import RetryPolicy, as_policy
 from .session import LeanSession
 from .sentinels import UNSET
 from .urls import join_url, normalize_base_url, same_origin, split_path
-from .zerocopy import ZeroCopyHTTPConnectionPool
+from .directsend import DirectSendHTTPConnectionPool, DirectSendHTTPSConnectionPool
 
 __all__ = ["RestClient", "UNSET", "DEFAULT_TIMEOUT", "DEFAULT_RETRY", "ErrorHook", "SEND_BLOCKSIZE"]
 
@@ -51,7 +51,7 @@ SEND_BLOCKSIZE = transfer.UPLOAD_BLOCK
 
 class _BlockAdapter(HTTPAdapter):
     """``HTTPAdapter`` whose connections send streamed bodies in :data:`SEND_BLOCKSIZE` blocks
-    (over plain HTTP, their files with ``sendfile``: :mod:`.zerocopy`).
+    (their files through a reused buffer: :mod:`.directsend`).
 
     With ``ssl_context`` every HTTPS connection uses that context as it is (its CAs, its
     verification mode, its client certificate): requests' own verify/CA-bundle settings are not
@@ -67,9 +67,9 @@ class _BlockAdapter(HTTPAdapter):
         if self._ssl_context is not None:
             pool_kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
-        # plain-HTTP uploads send their files with sendfile (see zerocopy)
-        self.poolmanager.pool_classes_by_scheme = {**self.poolmanager.pool_classes_by_scheme,
-                                                   "http": ZeroCopyHTTPConnectionPool}
+        # upload bodies are sent by our connections (see directsend); proxies keep urllib3's pools
+        self.poolmanager.pool_classes_by_scheme = {"http": DirectSendHTTPConnectionPool,
+                                                   "https": DirectSendHTTPSConnectionPool}
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         if self._ssl_context is not None:

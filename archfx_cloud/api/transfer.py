@@ -32,8 +32,11 @@ Source = Union[PathLike, bytes, BinaryIO, Tuple[Any, ...]]
 DOWNLOAD_CHUNK = 1024 * 1024
 #: Bytes per read of an upload body (and per socket send: the adapters use the same block size).
 UPLOAD_BLOCK = 256 * 1024
-#: Bytes per ``sendfile`` call of a zero-copy upload (progress is reported after each).
-_SENDFILE_SPAN = 1024 * 1024
+#: Bytes per file read of a body our connections send themselves (progress is reported after
+#: each); the buffers are pooled, at most :data:`_KEPT_SEND_BUFFERS` of them kept between uploads.
+SEND_BUFFER = 1024 * 1024
+_KEPT_SEND_BUFFERS = 32
+_send_buffers: List[bytearray] = []
 _DROPPED = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)
 
 
@@ -132,8 +135,8 @@ class _Segments(io.RawIOBase):
         for seg in segments:
             if isinstance(seg, bytes) and merged and isinstance(merged[-1], bytes):
                 merged[-1] += seg
-            elif not (isinstance(seg, bytes) and not seg):
-                merged.append(seg)
+            elif not (isinstance(seg, bytes) and not seg) and not (isinstance(seg, tuple) and seg[2] == 0):
+                merged.append(seg)  # empty strings and empty file regions are left out
         self._segments = merged
         self.len = sum(len(s) if isinstance(s, bytes) else s[2] for s in self._segments)
         self.progress = progress
@@ -201,32 +204,38 @@ class _Segments(io.RawIOBase):
         return b""
 
     def send_over(self, sock: Any) -> None:
-        """Send what is left of the body over a plain (non-TLS) socket: byte strings with
-        ``sendall``, regions of regular files with ``sendfile`` (the kernel hands the file's
-        pages to the socket: no read into Python, no copy to the socket, no 1 MiB buffers
-        allocated per upload), other file objects in :data:`UPLOAD_BLOCK` reads."""
-        while self._index < len(self._segments):
-            seg = self._segments[self._index]
-            if isinstance(seg, bytes):
-                piece = seg[self._offset:] if self._offset else seg
-                sock.sendall(piece)
-                self._advance(len(piece))
-                continue
-            fileobj, start, seg_len = seg
-            if not _is_regular(fileobj):
-                piece = self.read(UPLOAD_BLOCK)  # also advances
-                if piece:
+        """Send what is left of the body with ``sock.sendall``: byte strings as they are, plain
+        files read into a pooled :data:`SEND_BUFFER` (no new ``bytes`` per block), other file
+        objects (wrappers that hook ``read()`` included) through :meth:`read`."""
+        try:
+            buffer = _send_buffers.pop()  # atomic under the GIL: one buffer per upload in flight
+        except IndexError:
+            buffer = bytearray(SEND_BUFFER)
+        view = memoryview(buffer)
+        try:
+            while self._index < len(self._segments):
+                seg = self._segments[self._index]
+                if isinstance(seg, bytes):
+                    piece = seg[self._offset:] if self._offset else seg
                     sock.sendall(piece)
-                continue
-            done = self._offset
-            while done < seg_len:
-                count = min(seg_len - done, _SENDFILE_SPAN)
-                sent = sock.sendfile(fileobj, start + done, count)
-                if sent < count:
+                    self._advance(len(piece))
+                    continue
+                fileobj, _start, seg_len = seg
+                if type(fileobj) not in _PLAIN_FILES:
+                    piece = self.read(UPLOAD_BLOCK)  # also advances
+                    if piece:
+                        sock.sendall(piece)
+                    continue
+                got = fileobj.readinto(view[:min(len(buffer), seg_len - self._offset)])
+                if not got:
                     raise TransferError(f"upload source shrank while it was being sent "
-                                        f"({seg_len - done - sent} bytes missing)")
-                done += sent
-                self._advance(sent)
+                                        f"({seg_len - self._offset} bytes missing)")
+                sock.sendall(view[:got])
+                self._advance(got)
+        finally:
+            view.release()
+            if len(_send_buffers) < _KEPT_SEND_BUFFERS:
+                _send_buffers.append(buffer)
 
     def _advance(self, size: int) -> None:
         """Count ``size`` bytes of the current segment as sent."""
@@ -260,12 +269,9 @@ class FileBody(_Segments):
         super().__init__([(source.fileobj, source.start, source.size)], progress)
 
 
-def _is_regular(fileobj: Any) -> bool:
-    """A file object backed by a regular file (one ``sendfile`` can read)."""
-    try:
-        return stat.S_ISREG(os.fstat(fileobj.fileno()).st_mode)
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return False
+#: File types whose ``readinto`` is the file's own: their bytes can be read straight into the
+#: send buffer. Anything else (a wrapper counting or transforming what ``read()`` returns) is read.
+_PLAIN_FILES = (io.FileIO, io.BufferedReader, io.BufferedRandom)
 
 
 def _quote_param(value: str) -> str:
