@@ -259,6 +259,7 @@ class RemotePathIterator:
         started = time.monotonic()
         attempt = 0
         while True:
+            self._prune_emptied_dirs()  # one directory per sample must not pile up for a whole epoch
             todo = undelivered()
             try:
                 if todo:
@@ -344,20 +345,24 @@ class RemotePathIterator:
             os.remove(local)
         except FileNotFoundError:
             pass
+        thread = self.download_thread
+        producing = thread is not None and thread.is_alive()
         with self._lock:
             self._downloaded.discard(local)
-        thread = self.download_thread
-        if thread is not None and thread.is_alive():
-            # not now: the producer may have created this directory for files it is fetching
-            self._emptied_dirs.add(os.path.dirname(local))
-        else:
+            if producing:
+                # not now: the producer may have created this directory for files it is fetching
+                self._emptied_dirs.add(os.path.dirname(local))
+        if not producing:
             self._prune_empty_dirs(os.path.dirname(local))
 
     def _prune_emptied_dirs(self) -> None:
-        """Remove the directories emptied while the producer ran, deepest first."""
-        for directory in sorted(self._emptied_dirs, key=len, reverse=True):
+        """Remove the directories the consumer emptied, deepest first. Called where no transfer
+        can be writing into them: by the producer between two fetches (``_fetch`` creates the
+        parents it needs afterwards), and once the producer has stopped."""
+        with self._lock:
+            emptied, self._emptied_dirs = self._emptied_dirs, set()
+        for directory in sorted(emptied, key=len, reverse=True):
             self._prune_empty_dirs(directory)
-        self._emptied_dirs.clear()
 
     def _prune_empty_dirs(self, directory: str) -> None:
         root = os.path.abspath(self.local_directory)

@@ -96,6 +96,28 @@ def test_files_consumed_and_deleted_inside_a_window_are_not_fetched_again(pyremo
     assert files_under(pyremotedata_io.lpwd()) == []
 
 
+def test_directories_emptied_by_the_consumer_do_not_pile_up(pyremotedata_io, pyremotedata_workspace) -> None:
+    # one directory per sample: emptied directories are removed while streaming (by the producer,
+    # between fetches), not all at the end of the epoch
+    dirs = tuple(f"sample_{index:03d}" for index in range(90))
+    expected = make_dataset(pyremotedata_workspace, count=90, dirs=dirs)
+    root = pyremotedata_io.lpwd()
+    batch, queued = 3, 2
+    iterator = RemotePathIterator(pyremotedata_io, batch_size=batch, batch_parallel=2, max_queued_batches=queued,
+                                  n_local_files=0)
+    most, seen = 0, []
+    for local, remote in iterator:
+        time.sleep(0.005)  # a consumer slower than the producer: the producer waits between windows
+        assert os.path.exists(local)
+        seen.append(remote)
+        most = max(most, sum(1 for entry in os.listdir(root) if entry.startswith("sample_")))
+    assert seen == expected
+    # at most the queued windows' directories, the one being consumed and the ones emptied since
+    # the producer's last fetch; without pruning while streaming this reaches all 90
+    assert most <= 4 * (queued + 1) * batch
+    assert [entry for entry in os.listdir(root) if entry.startswith("sample_")] == []
+
+
 def test_clear_local_false_keeps_files(pyremotedata_io, pyremotedata_workspace) -> None:
     expected = make_dataset(pyremotedata_workspace, count=12)
     assert [remote for _, remote in RemotePathIterator(pyremotedata_io, batch_size=5, clear_local=False)] == expected
