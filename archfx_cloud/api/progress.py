@@ -2,7 +2,8 @@
 
 ``progress`` arguments everywhere in the repository accept:
 
-* ``None`` – a tqdm bar when stderr is a terminal and tqdm is installed, else nothing;
+* ``None`` – a tqdm bar when stderr is a terminal or this runs in a Jupyter kernel (and tqdm is
+  installed), else nothing;
 * ``True``/``False`` – always / never a bar (``True`` without tqdm installed: nothing, with a
   debug log line);
 * a callable ``f(done_bytes, total_bytes_or_None)`` – called after every chunk.
@@ -29,7 +30,7 @@ class Progress:
         if callable(progress) and not isinstance(progress, bool):
             self._callback = progress
             return
-        want_bar = progress if isinstance(progress, bool) else _stderr_is_terminal()
+        want_bar = progress if isinstance(progress, bool) else bar_by_default()
         if want_bar:
             try:
                 from tqdm.auto import tqdm
@@ -69,8 +70,12 @@ class Progress:
         self.close()
 
 
-def _stderr_is_terminal() -> bool:
+def bar_by_default() -> bool:
+    """Whether ``progress=None`` draws a bar: when stderr is a terminal, or in a Jupyter kernel
+    (whose stderr is no terminal, but where ``tqdm.auto`` draws a notebook widget)."""
     try:
-        return sys.stderr.isatty()
+        if sys.stderr.isatty():
+            return True
     except (AttributeError, ValueError):
-        return False
+        pass
+    return "ipykernel" in sys.modules

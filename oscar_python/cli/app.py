@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archfx_cloud.api.exceptions import RestBaseException
+from archfx_cloud.api.progress import bar_by_default
 
 from . import config as cfg
 
@@ -245,14 +246,7 @@ def _input(text: Optional[str], file: Optional[str]) -> Any:
 
 def _input_progress(file: Optional[str], no_progress: bool) -> bool:
     """A bar while a file input is sent, when stderr is a terminal (never for inline text)."""
-    return file is not None and not no_progress and _stderr_is_terminal()
-
-
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return file is not None and not no_progress and bar_by_default()
 
 
 def _invoker(cluster: Optional[str], endpoint: Optional[str], token: Optional[str]) -> Any:

@@ -1,14 +1,15 @@
 """Progress of a simulation, in simulated days: a tqdm bar, a callback, or nothing.
 
 ``progress`` follows the repository's convention: ``None`` draws a bar when stderr is a
-terminal (and tqdm is installed), ``True``/``False`` always/never, a callable
+terminal or in a Jupyter kernel (and tqdm is installed), ``True``/``False`` always/never, a callable
 ``f(done_days, total_days)`` is called on every update.
 """
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any, Callable, Optional, Union
+
+from archfx_cloud.api.progress import bar_by_default
 
 ProgressArg = Union[None, bool, Callable[[int, Optional[int]], Any]]
 
@@ -20,10 +21,7 @@ def wants_progress(progress: ProgressArg) -> bool:
         return True
     if isinstance(progress, bool):
         return progress
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return bar_by_default()
 
 
 class DaysProgress:

@@ -143,13 +143,33 @@ def test_download_memory_stays_bounded(client, tmp_path):
 def test_a_bar_is_drawn_when_stderr_is_a_terminal(client, tmp_path, monkeypatch, capsys):
     from archfx_cloud.api import progress as progress_module
 
-    monkeypatch.setattr(progress_module, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(progress_module, "bar_by_default", lambda: True)
     client.blob(3 * MiB).download(tmp_path / "bar.bin")  # progress=None: a bar on a terminal
     drawn = capsys.readouterr().err
     assert "100%" in drawn and "3.00M" in drawn, drawn
-    monkeypatch.setattr(progress_module, "_stderr_is_terminal", lambda: False)
+    monkeypatch.setattr(progress_module, "bar_by_default", lambda: False)
     client.blob(3 * MiB).download(tmp_path / "quiet.bin")
     assert "100%" not in capsys.readouterr().err
+
+
+def test_bars_are_drawn_by_default_on_a_terminal_and_in_jupyter(monkeypatch):
+    import sys
+    import types
+
+    from archfx_cloud.api.progress import bar_by_default
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert bar_by_default() is False  # a log file, a CI job
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert bar_by_default() is True
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert bar_by_default() is True  # a notebook: stderr is no terminal, tqdm.auto draws a widget
 
 
 @pytest.mark.parametrize("multipart", [True, False])
