@@ -130,12 +130,12 @@ def make_data(server: LocalSFTPServer, large_mib: int, files: int, file_kib: int
 
 
 OURS_LARGE = """
-import json, sys, time
+import json, os, sys, time
 from pyremotedata.implicit_mount import IOHandler
 kwargs, target = json.loads(sys.argv[1]), sys.argv[2]
 with IOHandler(local_dir=sys.argv[3], **kwargs) as io:
     began = time.perf_counter()
-    io.download("big.bin", target)
+    assert io.download("big.bin", os.path.dirname(target)) == target  # a destination directory
     print(json.dumps({"seconds": time.perf_counter() - began}))
 """
 
@@ -200,7 +200,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                          f"open -u {server.user}, -p {server.port} sftp://127.0.0.1; "
                                          f"mirror -P 10 {server.path('many')} {target}"]
             sftp_cmd = ["sftp", "-q", "-b", "-", "-P", str(server.port), *ssh_options, f"{server.user}@127.0.0.1"]
-            big_target = os.path.join(local, "big.out")
+            big_target = os.path.join(local, "big.bin")
             get_big = f'get "{server.path("big.bin")}" "{big_target}"\n'.encode()
             mirror_dir = os.path.join(local, "mirror")
             stream_dir = os.path.join(local, "stream")

@@ -38,6 +38,11 @@ class UnsupportedPathError(RemoteDataError, ValueError):
     """A path that cannot be passed to lftp safely (for example a newline in a directory name)."""
 
 
+class RootSyncError(RemoteDataError, RuntimeError, ValueError):
+    """``sync`` asked to work on a root directory without ``allow_root=True`` (a ``RuntimeError``
+    as upstream's, and a ``ValueError``: it is the caller's argument that is refused)."""
+
+
 class NotMountedError(RemoteDataError, RuntimeError):
     """An operation needs a mounted session; call ``mount()`` (or use the context manager)."""
 

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import main_logger
 from .config import ask_user
-from .errors import ConfigError, LftpError, RemoteFileNotFoundError, RemotePermissionError
+from .errors import ConfigError, LftpError, RemoteFileNotFoundError, RemotePermissionError, RootSyncError
 from .listing import RemoteEntry
 from .localfs import IMMUTABLE_DIRECTORIES, delete_file_or_dir, local_relative
 from .mount import MAX_PARALLEL_FILES, MAX_PGET_SEGMENTS, ImplicitMount, _progress_bar
@@ -86,7 +86,9 @@ class IOHandler(ImplicitMount):
     # ------------------------------------------------------------------ whole transfers
     def download(self, remote_path: Union[str, Sequence[str]], local_destination: Optional[str] = None, n: int = 14,
                  blocking: bool = True, **kwargs: Any) -> Union[str, List[str], None]:
-        """Download a directory (``mirror``), a file, or a list of files.
+        """Download a directory (``mirror``), a file, or a list of files into
+        ``local_destination``: a directory (created when missing; the current local directory
+        when None), or for a list of files a list of directories, one per file.
 
         A file of at least ``large_file_threshold`` bytes goes to the OpenSSH ``sftp`` client
         (measured faster than any lftp setting for one big file); smaller files use ``get``
@@ -100,22 +102,28 @@ class IOHandler(ImplicitMount):
         if not isinstance(remote_path, str):
             remotes = list(remote_path)
             parallel = max(1, min(len(remotes), n, MAX_PARALLEL_FILES))
+            targets: Any = local_destination
+            if isinstance(local_destination, (list, tuple)):  # one destination directory per file
+                if len(local_destination) != len(remotes):
+                    raise ValueError(f"local_destination has {len(local_destination)} directories "
+                                     f"for {len(remotes)} remote paths")
+                targets = [os.path.join(self._local(d), posixpath.basename(r.rstrip("/")))
+                           for d, r in zip(local_destination, remotes)]
             if not blocking:
-                self._run(f"{self.get(remotes, local_destination, execute=False, P=parallel)} &")
+                self._run(f"{self.get(remotes, targets, execute=False, P=parallel)} &")
                 return None
-            return self.get(remotes, local_destination, P=parallel)
+            return self.get(remotes, targets, P=parallel)
         entry = self.stat(remote_path)
         if entry is None:
             raise RemoteFileNotFoundError(f"no such remote path: {remote_path!r}", f"download {remote_path}")
         base = posixpath.basename(remote_path.rstrip("/")) or "root"
-        if entry.is_dir:
-            local = self._local(local_destination) if local_destination else self._local(base)
+        if entry.is_dir:  # its contents into the destination, as upstream's mirror
+            local = self._local(local_destination or ".")
             # a fresh listing: with upstream's --use-cache a remote change went unseen for an hour
             return self.mirror(remote_path, local, blocking=blocking,
                                default_args={"P": max(1, min(n, MAX_PARALLEL_FILES))})
-        local = self._local(local_destination) if local_destination else self._local(base)
-        if os.path.isdir(local):
-            local = os.path.join(local, base)
+        # the destination is a directory, as upstream's (the file keeps its name)
+        local = os.path.join(self._local(local_destination), base) if local_destination else self._local(base)
         os.makedirs(os.path.dirname(local), exist_ok=True)
         size = entry.size or 0
         if blocking and self._use_sftp_client(engine, size, remote_path, local):
@@ -152,45 +160,46 @@ class IOHandler(ImplicitMount):
             raise LftpError("engine='sftp' needs the OpenSSH sftp client and an ssh connect program", "download")
         return available
 
-    def _absolute_remote(self, remote_path: str) -> str:
-        if remote_path.startswith("/"):
-            return remote_path
-        return posixpath.normpath(posixpath.join(self.pwd(), remote_path))
-
     def upload(self, local_path: Union[str, Sequence[str]], remote_destination: Optional[str] = None, n: int = 14,
                blocking: bool = True, **kwargs: Any) -> Union[str, List[str], None]:
-        """Upload a directory (``mirror -R``), a file, or a list of files (into
-        ``remote_destination`` as a directory). Returns the remote path(s), or for a directory
-        the remote files that are new or changed."""
+        """Upload a directory's contents (``mirror -R``), a file, or a list of files into
+        ``remote_destination``: a remote directory (created when missing; the current remote
+        directory when None), or for a list of files a list of directories, one per file.
+        Returns the absolute remote path(s), or for a directory the remote files that are new
+        or changed."""
         engine = kwargs.pop("engine", "auto")
         if not isinstance(local_path, str):
             locals_ = list(local_path)
             parallel = max(1, min(len(locals_), n, MAX_PARALLEL_FILES))
+            targets: Any = remote_destination
+            if isinstance(remote_destination, (list, tuple)):  # one destination directory per file
+                if len(remote_destination) != len(locals_):
+                    raise ValueError(f"remote_destination has {len(remote_destination)} directories "
+                                     f"for {len(locals_)} local paths")
+                targets = [posixpath.join(d, os.path.basename(p)) for d, p in zip(remote_destination, locals_)]
             if not blocking:
                 self._set("xfer:use-temp-file", "no")
-                self._run(f"{self.put(locals_, remote_destination, execute=False, P=parallel)} &")
+                self._run(f"{self.put(locals_, targets, execute=False, P=parallel)} &")
                 return None
-            return self.put(locals_, remote_destination, P=parallel)
+            return self.put(locals_, targets, P=parallel)
         local = self._local(local_path)
         if os.path.isdir(local):
-            remote = remote_destination or os.path.basename(local.rstrip(os.sep))
-            return self.mirror(remote, local, reverse=True, blocking=blocking,
+            return self.mirror(remote_destination or ".", local, reverse=True, blocking=blocking,
                                default_args={"P": max(1, min(n, MAX_PARALLEL_FILES))})
         if not os.path.isfile(local):
             raise FileNotFoundError(f"local path {local} does not exist")
-        remote = remote_destination or os.path.basename(local)
-        if remote.endswith("/") or (remote_destination and self.pathtype(remote) == 2):
-            remote = posixpath.join(remote, os.path.basename(local))
+        base = os.path.basename(local)
+        remote = posixpath.join(remote_destination, base) if remote_destination else base
         size = os.path.getsize(local)
         if blocking and self._use_sftp_client(engine, size, remote, local):
             parent = posixpath.dirname(remote)
             if parent and parent not in (".", "/"):
                 self.mkdir(parent)
             try:
-                sftp_transfer(self.endpoint, "put", self._absolute_remote(remote), local,
-                              timeout=max(self.transfer_timeout, self.timeout),
+                target = self._absolute_remote(remote)
+                sftp_transfer(self.endpoint, "put", target, local, timeout=max(self.transfer_timeout, self.timeout),
                               private_dir=self._private_dir or tempfile.gettempdir())
-                return remote
+                return target
             except LftpError as exc:
                 if engine == "sftp":
                     raise
@@ -306,30 +315,36 @@ class IOHandler(ImplicitMount):
     # ------------------------------------------------------------------ sync
     def sync(self, local_destination: Optional[str] = None, direction: str = "down", allow_root: bool = False,
              progress: bool = False, batch_size: int = 128, replace_local: bool = False, refresh_cache: bool = False,
-             **kwargs: Any) -> Dict[str, List[str]]:
-        """Make the local directory and the remote working directory agree.
+             **kwargs: Any) -> "SyncResult":
+        """Make ``local_destination`` (default: ``<lpwd>/<name of the remote directory>``) and
+        the remote working directory agree.
 
         ``direction`` (any case): ``down`` fetches remote files that are missing locally or
         newer there, ``up`` sends local files that are missing remotely or newer here (and
         merges them into the file index), ``both`` does both; a file that differs goes from the
         side with the newer modification time (a pure size difference follows ``direction``).
         ``replace_local`` re-fetches everything and deletes local files the remote does not
-        have. Returns ``{"downloaded": [...], "uploaded": [...], "deleted": [...]}`` (relative
-        paths).
+        have. Returns the relative paths transferred, as upstream's list, with the detail in
+        ``.downloaded``, ``.uploaded`` and ``.deleted``.
         """
         direction = str(direction).lower()
         if direction not in ("down", "up", "both"):
             raise ValueError(f"direction must be 'down', 'up' or 'both', not {direction!r}")
-        remote_root = self.pwd()
-        if remote_root in ("/", "") and not allow_root:
-            raise ValueError("refusing to sync the remote root directory; pass allow_root=True")
-        local_root = self._local(local_destination or ".")
+        if local_destination is None:
+            name = posixpath.basename(self.pwd().rstrip("/"))
+            if not name and not allow_root:
+                raise RootSyncError("refusing to sync the remote root directory into the local directory; "
+                                    "pass local_destination or allow_root=True")
+            local_destination = name or "."
+        local_root = self._local(local_destination)
+        if os.path.dirname(local_root) == local_root and not allow_root:
+            raise RootSyncError(f"refusing to sync into the local root {local_root}; pass allow_root=True")
         os.makedirs(local_root, exist_ok=True)
         parallel = max(1, min(int(kwargs.pop("n", 5)), MAX_PARALLEL_FILES))
         remote = {entry.path: entry for entry in self.walk(".", hidden=False)
                   if posixpath.basename(entry.path) not in INDEX_NAMES and "\n" not in entry.path}
         local = _local_files(local_root)
-        result: Dict[str, List[str]] = {"downloaded": [], "uploaded": [], "deleted": []}
+        result: Dict[str, List[str]] = {"downloaded": [], "uploaded": [], "deleted": []}  # -> SyncResult
         if direction in ("up", "both"):
             ties = "up" if direction == "up" else None
             todo = sorted(rel for rel, state in local.items() if _newer_side(state, remote.get(rel), ties) == "up")
@@ -357,7 +372,7 @@ class IOHandler(ImplicitMount):
                     result["deleted"].append(rel)
         if refresh_cache:
             self.cache_file_index(override=True)
-        return result
+        return SyncResult(result["downloaded"], result["uploaded"], result["deleted"])
 
     def _in_batches(self, items: List[str], batch_size: int, progress: bool, label: str, action) -> None:
         if not items:
@@ -372,6 +387,19 @@ class IOHandler(ImplicitMount):
         finally:
             if bar is not None:
                 bar.close()
+
+
+class SyncResult(List[str]):
+    """What :meth:`IOHandler.sync` transferred: the relative paths (upstream returned this list),
+    with ``downloaded``, ``uploaded`` and ``deleted`` (local files removed by ``replace_local``)."""
+
+    def __init__(self, downloaded: List[str], uploaded: List[str], deleted: List[str]) -> None:
+        super().__init__(sorted(set(downloaded) | set(uploaded)))
+        self.downloaded, self.uploaded, self.deleted = downloaded, uploaded, deleted
+
+    def __repr__(self) -> str:
+        return (f"SyncResult(downloaded={self.downloaded!r}, uploaded={self.uploaded!r}, "
+                f"deleted={self.deleted!r})")
 
 
 def _local_files(root: str) -> Dict[str, Tuple[int, float]]:

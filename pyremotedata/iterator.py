@@ -81,7 +81,14 @@ class RemotePathIterator:
         self.retry_max_delay = float(retry_max_delay)
         self.retry_timeout = float(retry_timeout)
         self.progress = progress
-        self.remote_paths: List[str] = list(io_handler.get_file_index(**kwargs))
+        cache = getattr(io_handler, "cache", None)
+        cached = cache.get(io_handler.pwd()) if cache else None
+        if cached is not None:  # cache_file_index() was called for this directory: use it, as upstream
+            if kwargs:
+                log.warning("using the cached file index of %s; %s ignored", io_handler.pwd(), ", ".join(kwargs))
+            self.remote_paths: List[str] = list(cached)
+        else:
+            self.remote_paths = list(io_handler.get_file_index(**kwargs))
         self.local_directory: str = io_handler.lpwd()
         self.download_thread: Optional[threading.Thread] = None
         self.download_queue: "queue.Queue[Any]" = queue.Queue(maxsize=self.max_queued_batches)
@@ -101,9 +108,11 @@ class RemotePathIterator:
             raise RuntimeError(f"cannot {what} while the iterator is downloading")
 
     def shuffle(self, seed: Optional[int] = None) -> "RemotePathIterator":
-        """Shuffle the order in place (give the same ``seed`` on every process before ``shard``)."""
+        """Shuffle the order in place: with the global ``random`` state, as upstream (so
+        ``random.seed()`` applies), or with ``seed`` (give the same one on every process before
+        ``shard``)."""
         self._check_idle("shuffle")
-        random.Random(seed).shuffle(self.remote_paths)
+        (random.shuffle if seed is None else random.Random(seed).shuffle)(self.remote_paths)
         return self
 
     def subset(self, indices: Union[Sequence[int], int, slice]) -> "RemotePathIterator":

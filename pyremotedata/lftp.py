@@ -82,7 +82,6 @@ class LftpProcess:
         self.stderr_queue: "queue.Queue[Optional[str]]" = queue.Queue()
         self.lock = threading.RLock()
         self._pending: Optional[Tuple[str, str, str]] = None
-        self._stderr_tail: List[str] = []
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "LftpProcess":
@@ -240,8 +239,6 @@ class LftpProcess:
                 break
             result.stderr.append(stripped)
         result.ok = bool(status)
-        if result.stderr:
-            self._stderr_tail = (self._stderr_tail + result.stderr)[-20:]
         return result
 
     def _next_line(self, source: "queue.Queue[Optional[str]]", deadline: Optional[float], shown: str,
@@ -279,7 +276,9 @@ class LftpProcess:
         return LftpProcessError(message, shown, said)
 
     def _drain_stderr_now(self) -> str:
-        lines = list(self._stderr_tail[-5:])
+        """What lftp printed on stderr for the command in flight (earlier commands' messages
+        belong to those commands and are not repeated here)."""
+        lines: List[str] = []
         while True:
             try:
                 line = self.stderr_queue.get_nowait()

@@ -129,8 +129,8 @@ class ImplicitMount:
         self.large_file_threshold: int = int(kwargs.pop("large_file_threshold", LARGE_FILE_THRESHOLD))
         ssh_options = kwargs.pop("ssh_options", None)
         self.ssh_multiplex: bool = bool(kwargs.pop("ssh_multiplex", True))
-        if kwargs:
-            raise TypeError(f"ImplicitMount() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}")
+        if kwargs:  # upstream accepted and ignored anything: say so instead of failing old callers
+            main_logger.warning("ImplicitMount() ignores unknown keyword argument(s): %s", ", ".join(sorted(kwargs)))
 
         config: Dict[str, Any] = {}
         if not ((user is not None and remote is not None) or (user is not None and password is not None)):
@@ -216,7 +216,7 @@ class ImplicitMount:
         """Run an lftp command; flags from ``default_args``/``kwargs`` go right after the verb.
 
         ``execute=False`` returns the command text (to compose scripts such as ``repeat``);
-        otherwise the output lines (``[]`` when none) or None with ``output=False``. A failure
+        otherwise the output lines (``[]`` when none, and with ``output=False``). A failure
         raises :class:`~pyremotedata.errors.LftpError` (benign ``wait``/``fg`` messages excepted).
         """
         if output and not blocking:
@@ -232,7 +232,7 @@ class ImplicitMount:
         if not execute:
             return command
         result = self._run(command, timeout=timeout, capture=output and not has_unquoted_operator(command))
-        return result.stdout if output else None
+        return result.stdout if output else []
 
     def _require(self) -> LftpProcess:
         if self._process is None:
@@ -883,9 +883,16 @@ class ImplicitMount:
         self._run(command, timeout=self.transfer_timeout, activity=lambda: dir_bytes([parent]))
         return local
 
+    def _absolute_remote(self, remote_path: str, root: Optional[str] = None) -> str:
+        """``remote_path`` under the remote working directory (``root``: it, already asked)."""
+        if remote_path.startswith("/"):
+            return remote_path
+        return posixpath.normpath(posixpath.join(self.pwd() if root is None else root, remote_path))
+
     def put(self, local_path: PathOrPaths, remote_path: Optional[Union[str, Sequence[str]]] = None,
             execute: bool = True, **kwargs: Any) -> Union[str, List[str], None]:
-        """Upload one file (``put -o``) or several (``put --parallel``). Returns remote path(s)."""
+        """Upload one file (``put -o``) or several (``put --parallel``). Returns the absolute
+        remote path(s), as upstream."""
         parallel = int(kwargs.pop("P", kwargs.pop("parallel", 5)))
         if isinstance(local_path, str):
             local = self._local(local_path)
@@ -905,7 +912,8 @@ class ImplicitMount:
             options = f"--parallel={parallel} " if len(pairs) > 1 else ""
             return f"put {options}" + " ".join(f"{lftp_path(l)} -o {lftp_path(r)}" for l, r in pairs)
         self._send(pairs, parallel)
-        remotes_out = [remote for _, remote in pairs]
+        root = self.pwd()
+        remotes_out = [self._absolute_remote(remote, root) for _, remote in pairs]
         return remotes_out[0] if isinstance(local_path, str) else remotes_out
 
     def mput(self, local_paths: Sequence[str], remote_destination_dir: str, execute: bool = True,
@@ -922,7 +930,9 @@ class ImplicitMount:
                    + " ".join(newline_glob(p) if needs_glob(p) else lftp_glob_path(p) for p in locals_))
         if not execute:
             return command
-        remotes = [posixpath.join(remote_destination_dir, os.path.basename(p)) for p in locals_]
+        root = self.pwd()
+        remotes = [self._absolute_remote(posixpath.join(remote_destination_dir, os.path.basename(p)), root)
+                   for p in locals_]  # absolute, as upstream
         if any("\n" in p for p in locals_):
             self._send(list(zip(locals_, remotes)), int(args.get("P") or 5))
             return remotes

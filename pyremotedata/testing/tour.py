@@ -85,13 +85,13 @@ def run(say: Say) -> None:
 
                 copy = os.path.join(work, "copy")
                 down = io.sync(copy, direction="down")
-                say(f"sync down: {len(down['downloaded'])} files into a local copy")
+                say(f"sync down: {len(down.downloaded)} files into a local copy")
                 with open(os.path.join(copy, "class_0", "notes.txt"), "w") as handle:
                     handle.write("added locally\n")
                 with open(server.path("dataset/class_1/sample_0001.bin"), "ab") as handle:
                     handle.write(b"changed on the server")
                 both = io.sync(copy, direction="both")
-                say(f"sync both: uploaded {both['uploaded']}, downloaded {both['downloaded']}; "
+                say(f"sync both: uploaded {both.uploaded}, downloaded {both.downloaded}; "
                     f"index now lists {len(io.get_file_index())} files")
 
                 hostile = os.path.join(work, "; touch PWNED & $(id) `id` -rf !x\nline")

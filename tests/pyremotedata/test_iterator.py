@@ -3,6 +3,7 @@ retries, and dataset shaping (shuffle, subset, split, shard)."""
 from __future__ import annotations
 
 import os
+import random
 import sys
 import threading
 import time
@@ -118,6 +119,16 @@ def test_directories_emptied_by_the_consumer_do_not_pile_up(pyremotedata_io, pyr
     assert [entry for entry in os.listdir(root) if entry.startswith("sample_")] == []
 
 
+def test_a_cached_file_index_is_used(pyremotedata_io, pyremotedata_workspace, caplog) -> None:
+    expected = make_dataset(pyremotedata_workspace, count=9)
+    pyremotedata_io.cache_file_index(nmax=4)  # as upstream: the iterator takes io.cache[pwd] when set
+    with caplog.at_level("WARNING", logger="pyremotedata"):
+        iterator = RemotePathIterator(pyremotedata_io, pattern="nothing-matches")
+    assert iterator.remote_paths == expected[:4]
+    assert any("cached file index" in r.getMessage() and "pattern" in r.getMessage() for r in caplog.records)
+    assert [remote for _local, remote in iterator] == expected[:4]
+
+
 def test_clear_local_false_keeps_files(pyremotedata_io, pyremotedata_workspace) -> None:
     expected = make_dataset(pyremotedata_workspace, count=12)
     assert [remote for _, remote in RemotePathIterator(pyremotedata_io, batch_size=5, clear_local=False)] == expected
@@ -215,6 +226,11 @@ def test_shuffle_subset_split_and_shard(pyremotedata_io, pyremotedata_workspace)
     assert sorted(iterator.remote_paths) == expected
     same = RemotePathIterator(pyremotedata_io).shuffle(seed=1)
     assert same.remote_paths == iterator.remote_paths  # same seed, same order on every rank
+    orders = []
+    for _ in range(2):  # without a seed: the global random state, as upstream (random.seed applies)
+        random.seed(7)
+        orders.append(RemotePathIterator(pyremotedata_io).shuffle().remote_paths)
+    assert orders[0] == orders[1] != expected
 
     fresh = RemotePathIterator(pyremotedata_io)
     assert fresh.subset(slice(0, 5)).remote_paths == expected[:5]

@@ -76,17 +76,18 @@ def test_corpus_round_trips_through_mirror_listing_and_download(pyremotedata_wor
 def test_corpus_round_trips_one_file_at_a_time(pyremotedata_io, pyremotedata_workspace, corpus_dir, quiet_cwd,
                                                tmp_path) -> None:
     io = pyremotedata_io
+    root = io.pwd()
     for name in CORPUS:
-        assert io.put(str(corpus_dir / name), name) == name
+        assert io.put(str(corpus_dir / name), name) == f"{root}/{name}"
     assert_same_tree(corpus_dir, pyremotedata_workspace.path())
     single = tmp_path / "single"
     single.mkdir()
     for name in CORPUS:
         assert io.get(name, str(single / name)) == str(single / name)
-        assert io.download(name, str(single / ("copy-" + name)), engine="lftp")
+        assert io.download(name, str(single / "copy"), engine="lftp") == str(single / "copy" / name)
     for name in CORPUS:
         assert (single / name).read_bytes() == content(name)
-        assert (single / ("copy-" + name)).read_bytes() == content(name)
+        assert (single / "copy" / name).read_bytes() == content(name)
     io.rm(CORPUS)
     assert os.listdir(pyremotedata_workspace.path()) == []
     assert os.listdir(quiet_cwd) == []
@@ -104,8 +105,7 @@ def test_corpus_through_mput_mget_and_the_sftp_engine(pyremotedata_io, pyremoted
     for name in ["with space.txt", 'a\\"\\!mix', "single'quote", "star*", "question?", "br[ack]et",
                  "-leading-dash", "#comment", "trailing\\", "ünïcødé ✓"]:
         target = tmp_path / "sftp" / name
-        target.parent.mkdir(exist_ok=True)
-        assert io.download(f"m/{name}", str(target), engine="sftp") == str(target)
+        assert io.download(f"m/{name}", str(tmp_path / "sftp"), engine="sftp") == str(target)
         assert target.read_bytes() == content(name)
     assert os.listdir(quiet_cwd) == []
 
@@ -158,6 +158,6 @@ def test_hostile_directory_names_through_index_listing_iterator_sync_and_du(pyre
     sizes = io.du(".")
     assert sizes and all(value >= 0 for value in sizes.values())
     result = io.sync(str(tmp_path / "copy"), direction="down")
-    assert sorted(result["downloaded"]) == sorted(expected)
+    assert sorted(result) == sorted(result.downloaded) == sorted(expected)
     assert all((tmp_path / "copy" / rel).read_bytes() == data for rel, data in expected.items())
     assert os.listdir(quiet_cwd) == []

@@ -54,10 +54,11 @@ def test_download_picks_get_pget_or_the_sftp_client_by_size(pyremotedata_io, pyr
     monkeypatch.setattr(io_module, "SEGMENT_THRESHOLD", 100_000)
     io.large_file_threshold = 500_000
     assert io.download("small.bin") == os.path.join(io.lpwd(), "small.bin")
-    assert io.download("medium.bin", str(tmp_path / "m.bin")) == str(tmp_path / "m.bin")
+    # the destination is a directory, created when missing, as upstream's
+    assert io.download("medium.bin", str(tmp_path / "m")) == str(tmp_path / "m" / "medium.bin")
     assert io.download("large.bin", str(tmp_path)) == str(tmp_path / "large.bin")
     assert open(os.path.join(io.lpwd(), "small.bin"), "rb").read() == small
-    assert (tmp_path / "m.bin").read_bytes() == medium
+    assert (tmp_path / "m" / "medium.bin").read_bytes() == medium
     assert (tmp_path / "large.bin").read_bytes() == large
     assert any(c.startswith('get "small.bin"') for c in commands)
     assert any(c.startswith('pget -n 5 "medium.bin"') for c in commands)
@@ -84,19 +85,24 @@ def test_upload_file_large_file_list_and_folder(pyremotedata_io, pyremotedata_wo
     for relative in ("one.txt", "sub/two.txt", "sub/deeper/three.txt"):
         write(folder / relative, relative)
     write(tmp_path / "big.bin", os.urandom(50_000))
-    assert io.upload(str(folder / "one.txt")) == "one.txt"
-    assert io.upload(str(folder / "one.txt"), "nested/dir/renamed.txt") == "nested/dir/renamed.txt"
+    root = io.pwd()  # uploads return absolute remote paths, as upstream
+    assert io.upload(str(folder / "one.txt")) == f"{root}/one.txt"
+    assert io.upload(str(folder / "one.txt"), "nested/dir") == f"{root}/nested/dir/one.txt"
     io.large_file_threshold = 10_000
-    assert io.upload(str(tmp_path / "big.bin"), "blobs/") == "blobs/big.bin"
+    assert io.upload(str(tmp_path / "big.bin"), "blobs/") == f"{root}/blobs/big.bin"
     assert [call[0] for call in sftp_calls] == ["put"]
     assert io.upload([str(folder / "one.txt"), str(folder / "sub" / "two.txt")], "many") == \
-        ["many/one.txt", "many/two.txt"]
+        [f"{root}/many/one.txt", f"{root}/many/two.txt"]
+    assert io.upload([str(folder / "one.txt"), str(folder / "sub" / "two.txt")], ["per/a", "per/b"]) == \
+        [f"{root}/per/a/one.txt", f"{root}/per/b/two.txt"]
+    assert io.put(str(folder / "one.txt"), "renamed.txt") == f"{root}/renamed.txt"  # put: a file path
     new = io.upload(str(folder), "tree")
     assert sorted(new) == ["tree/one.txt", "tree/sub/deeper/three.txt", "tree/sub/two.txt"]
     assert io.upload(str(folder), "tree") == []  # nothing changed
     server = pyremotedata_workspace.path()
-    assert files_under(server) == sorted(["blobs/big.bin", "many/one.txt", "many/two.txt", "nested/dir/renamed.txt",
-                                          "one.txt", "tree/one.txt", "tree/sub/deeper/three.txt", "tree/sub/two.txt"])
+    assert files_under(server) == sorted(["blobs/big.bin", "many/one.txt", "many/two.txt", "nested/dir/one.txt",
+                                          "one.txt", "per/a/one.txt", "per/b/two.txt", "renamed.txt",
+                                          "tree/one.txt", "tree/sub/deeper/three.txt", "tree/sub/two.txt"])
     assert (server / "blobs/big.bin").read_bytes() == (tmp_path / "big.bin").read_bytes()
     assert (server / "tree/sub/deeper/three.txt").read_text() == "sub/deeper/three.txt"
 
@@ -117,6 +123,9 @@ def test_download_folder_and_lists_report_new_and_changed_files(pyremotedata_io,
     both = io.download(["x/same.txt", "y/same.txt"], str(tmp_path / "pair"))
     assert both == [str(tmp_path / "pair" / "x" / "same.txt"), str(tmp_path / "pair" / "y" / "same.txt")]
     assert [open(p).read() for p in both] == ["x/same.txt", "y/same.txt"]
+    apart = io.download(["x/same.txt", "y/same.txt"], [str(tmp_path / "d1"), str(tmp_path / "d2")])
+    assert apart == [str(tmp_path / "d1" / "same.txt"), str(tmp_path / "d2" / "same.txt")]
+    assert [open(p).read() for p in apart] == ["x/same.txt", "y/same.txt"]
     assert io.mget(["x/same.txt", "y/same.txt"], str(tmp_path / "mget")) == \
         [str(tmp_path / "mget" / "x" / "same.txt"), str(tmp_path / "mget" / "y" / "same.txt")]
     with pytest.raises(RemoteFileNotFoundError, match="no files found"):
@@ -128,7 +137,7 @@ def test_background_transfers_and_wait(pyremotedata_io, pyremotedata_workspace, 
     write(pyremotedata_workspace.path("d/a.txt"), "a")
     write(pyremotedata_workspace.path("f.txt"), "f")
     assert pyremotedata_io.download("d", str(tmp_path / "bg"), blocking=False) is None
-    assert pyremotedata_io.download("f.txt", str(tmp_path / "f.txt"), blocking=False) is None
+    assert pyremotedata_io.download("f.txt", str(tmp_path), blocking=False) is None
     pyremotedata_io.wait()
     assert (tmp_path / "bg" / "a.txt").read_text() == "a"
     assert (tmp_path / "f.txt").read_text() == "f"
@@ -165,41 +174,50 @@ def test_sync_down_up_both_and_replace_local(pyremotedata_io, pyremotedata_works
     for relative in ("r1.txt", "dir/r2.txt"):
         write(pyremotedata_workspace.path(relative), relative)
     local = tmp_path / "mirror"
-    assert io.sync(str(local))["downloaded"] == ["dir/r2.txt", "r1.txt"]
+    first = io.sync(str(local))
+    assert first == first.downloaded == ["dir/r2.txt", "r1.txt"]  # a list, as upstream
     assert files_under(local) == ["dir/r2.txt", "r1.txt"]
-    assert io.sync(str(local), direction="Down")["downloaded"] == []  # direction is case-insensitive
+    assert io.sync(str(local), direction="Down").downloaded == []  # direction is case-insensitive
     write(local / "l1.txt", "local one")
     io.get_file_index()  # an index exists: uploads must be merged into it
     result = io.sync(str(local), direction="UP")
-    assert result["uploaded"] == ["l1.txt"]
+    assert result == result.uploaded == ["l1.txt"]
     assert pyremotedata_workspace.path("l1.txt").read_text() == "local one"
     assert "l1.txt" in pyremotedata_workspace.path(INDEX_NAME).read_text().splitlines()
     time.sleep(1.1)
     write(pyremotedata_workspace.path("r1.txt"), "changed remotely")
     write(local / "dir" / "l2.txt", "local two")
     result = io.sync(str(local), direction="both")
-    assert result["uploaded"] == ["dir/l2.txt"] and result["downloaded"] == ["r1.txt"]
+    assert result.uploaded == ["dir/l2.txt"] and result.downloaded == ["r1.txt"]
+    assert result == ["dir/l2.txt", "r1.txt"]
     assert (local / "r1.txt").read_text() == "changed remotely"
     write(local / "stray.txt", "only here")
     pyremotedata_workspace.path("l1.txt").unlink()
     result = io.sync(str(local), direction="down", replace_local=True)
-    assert "stray.txt" in result["deleted"] and "l1.txt" in result["deleted"]
+    assert "stray.txt" in result.deleted and "l1.txt" in result.deleted
     assert files_under(local) == ["dir/l2.txt", "dir/r2.txt", "r1.txt"]
     with pytest.raises(ValueError):
         io.sync(str(local), direction="sideways")
 
 
-def test_sync_refuses_the_remote_root_unless_allowed(pyremotedata_io) -> None:
-    pyremotedata_io.cd("/")
+def test_sync_refuses_the_remote_root_unless_allowed(pyremotedata_io, pyremotedata_workspace, tmp_path) -> None:
+    io = pyremotedata_io
+    write(pyremotedata_workspace.path("sub/s.txt"), "s")
+    io.cd("sub")
+    assert io.sync() == ["s.txt"]  # default destination: <lpwd>/<remote directory name>
+    assert open(os.path.join(io.lpwd(), "sub", "s.txt")).read() == "s"
+    io.cd("/")
+    with pytest.raises(RuntimeError, match="allow_root"):  # upstream's RuntimeError (also a ValueError)
+        io.sync()
     with pytest.raises(ValueError, match="allow_root"):
-        pyremotedata_io.sync()
+        io.sync(os.sep)
 
 
 def test_sync_progress_bar(pyremotedata_io, pyremotedata_workspace, tmp_path, capsys) -> None:
     for index in range(5):
         write(pyremotedata_workspace.path(f"p{index}.txt"), "x")
     result = pyremotedata_io.sync(str(tmp_path / "p"), progress=True, batch_size=2)
-    assert len(result["downloaded"]) == 5
+    assert len(result.downloaded) == 5
     assert "Downloading" in capsys.readouterr().err
 
 
