@@ -16,7 +16,7 @@ from .._api.base import APIBaseInternal, ScenarioId, check_items_file, check_mod
 from ..data.flight import UPLOAD_KINDS, FlightData
 from ..data.items import Aircraft, Airline, Airport, City, Country, Flight, Item, PFilter, Schedule
 from ..data.parametric import validate_model
-from ..data.tables import file_extension, parse_json_items
+from ..data.tables import as_upload_item, file_extension, parse_json_items
 
 Items = Union[str, "os.PathLike[str]", List[Dict[str, Any]]]
 ModelContent = Union[str, "os.PathLike[str]", Mapping[str, Any]]
@@ -89,7 +89,8 @@ class APIUploadInternal(APIBaseInternal):
             await _check_items(cls.category, items)
         endpoint_id = f"{prefix}-post-json"
         # Sequential chunks keep the order: later items may refer to earlier ones.
-        for part in chunks(list(items), self._limit_of(endpoint_id, "items")):  # type: ignore[arg-type]
+        payload = [as_upload_item(cls.category, item) for item in items]  # type: ignore[union-attr]
+        for part in chunks(payload, self._limit_of(endpoint_id, "items")):
             await self._submit_call(endpoint_id, scen_id=sid, category=cls.category, items=list(part), **extra)
 
     async def _upload_model(self, scen_id: ScenarioId, kind: str, content: ModelContent, *,

@@ -27,9 +27,11 @@ import csv
 import io
 import json
 import os
+import dataclasses
+import enum
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..errors import DataValidationError
@@ -195,6 +197,39 @@ ALIASES = {"country_id": "country", "city_id": "city", "airline_id": "airline", 
 _IGNORED_KEYS = {"id"}
 
 
+def as_upload_item(category: str, item: Any) -> Any:
+    """``item`` as sent in a JSON upload: an item dataclass becomes its upload values; dicts as given."""
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return _dataclass_values(item, {c.key for c in _columns_for(category)})
+    return item
+
+
+def _dataclass_values(item: Any, known: Any) -> Dict[str, Any]:
+    """An item dataclass as upload values: its fields that are upload columns (``country_id`` for
+    ``country``, ...), in their text forms; fields the server derives (``sector_id``, ...) are left out."""
+    values: Dict[str, Any] = {}
+    for field in dataclasses.fields(item):
+        key = ALIASES.get(field.name, field.name)
+        if key in known:
+            values[key] = _text_form(getattr(item, field.name))
+    return values
+
+
+def _text_form(value: Any) -> Any:
+    """A parsed item value back in the form the columns read (dates, ``T08:00``, ``-2-4-6-``)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, timedelta):
+        minutes = int(value.total_seconds() // 60)
+        return f"T{minutes // 60:02d}:{minutes % 60:02d}"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, enum.Enum) for v in value):
+        days = {int(v.value) for v in value}
+        return "".join(str(day) if day in days else "-" for day in range(1, 8))
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
 def _check_row(category: str, row: Dict[str, Any]) -> Optional[Tuple[str, str]]:
     """Cross-field rules; returns (field, message) for the first broken one."""
     if category == "schedule" and row["from_date"] > row["to_date"]:
@@ -285,6 +320,8 @@ def parse_json_items(category: str, items: Any, source: str) -> List[Dict[str, A
                                   source=source, path=())
     rows = []
     for index, item in enumerate(items):
+        if dataclasses.is_dataclass(item) and not isinstance(item, type):
+            item = _dataclass_values(item, known)  # Country(...), Schedule(...): the item classes of rmlab.data
         if not isinstance(item, Mapping):
             raise DataValidationError(f"item {index} is a {type(item).__name__}, not an object", source=source,
                                       path=(index,))

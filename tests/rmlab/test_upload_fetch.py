@@ -1,12 +1,15 @@
 """Upload and fetch against the emulator: files, JSON files, lists, models, flight data, chunking."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
 import pytest
 
-from rmlab import API, Aircraft, CitySector, FlightDataBooks, FlightDataThresholdSettings, PModel, Route, errors
+from rmlab import (API, Aircraft, City, CitySector, Country, FlightDataBooks, FlightDataThresholdSettings, PModel,
+                   Route, Schedule, errors)
+from rmlab.data.tables import parse_json_items
 from rmlab.testing import SAMPLES
 
 
@@ -94,6 +97,32 @@ def test_upload_forms_files_json_files_and_lists(make_emulator, run, tmp_path) -
     assert cities[0].country_id == "Norway"
     assert {a.type for a in airlines} == {"low-cost", "legacy"}
     assert emu.app.stats["api-data-bounded-post-file"] == 2 and emu.app.stats["api-data-bounded-post-json"] == 1
+
+
+def test_lists_of_item_dataclasses_upload_like_dicts(make_emulator, run) -> None:
+    # what fetch_* returns can be uploaded again (e.g. into another scenario)
+    emu = make_emulator()
+
+    async def main():
+        async with API(**emu.credentials) as api:
+            await api.upload_countries(0, [Country(id="ignored", name="Norway", currency="nok")])
+            await api.upload_cities(0, [City(id="ignored", name="Oslo", country_id="Norway")])
+            await api.upload_countries(1, await api.fetch_countries(0))
+            await api.upload_cities(1, await api.fetch_cities(0))
+            return await api.fetch_cities(1), await api.fetch_countries(1)
+
+    cities, countries = run(main())
+    assert [(c.name, c.country_id) for c in cities] == [("Oslo", "Norway")]
+    assert [(c.name, c.currency) for c in countries] == [("Norway", "nok")]
+    bad = Schedule(id="s", airline_id="A", aircraft_id="B", origin_id="MAD", destination_id="MAD",
+                   days_of_week="-2-4-6-", departure_time="T08:30", duration=75, flight_number="101",
+                   sell_before_days=90, from_date="2022-04-01", to_date="2022-05-01")
+    with pytest.raises(errors.DataValidationError, match="equals the origin"):  # checked like a dict, locally
+        parse_json_items("schedule", [bad], "items")
+    assert parse_json_items("schedule", [dataclasses.replace(bad, destination_id="BCN")], "items")[0] == {
+        "airline": "A", "aircraft": "B", "origin": "MAD", "destination": "BCN", "days_of_week": "-2-4-6-",
+        "departure_time": "T08:30", "duration": "T01:15", "flight_number": "101", "sell_before_days": 90,
+        "from_date": "2022-04-01", "to_date": "2022-05-01"}
 
 
 def test_item_lists_are_chunked_by_the_servers_limit(make_emulator, run) -> None:
