@@ -8,7 +8,8 @@
 """
 from . import FirecrestException as _legacy_exceptions_module  # noqa: F401  (loaded first: see below)
 from . import v1
-from .auth import ApiKeyAuth, ClientCredentialsAuth, TokenCommandAuth
+from .Authorization import ApiKeyAuth, ClientCredentialsAuth, TokenCommandAuth
+from .tracing import correlation_id
 from .exceptions import (ClientsCredentialsException, FirecrestException, HeaderException, NoJSONException,
                          NotFound, NotImplementedOnAPIversion, PollingIterException, StorageDownloadException,
                          StorageUploadException, UnauthorizedException, UnexpectedStatusException)
@@ -22,7 +23,7 @@ __app_name__ = "firecrest"
 
 __all__ = [
     "v1", "Firecrest", "AsyncFirecrest", "ExternalUpload", "ExternalDownload",
-    "ClientCredentialsAuth", "TokenCommandAuth", "ApiKeyAuth",
+    "ClientCredentialsAuth", "TokenCommandAuth", "ApiKeyAuth", "correlation_id",
     "FirecrestException", "ClientsCredentialsException", "HeaderException", "NotFound", "NoJSONException",
     "NotImplementedOnAPIversion", "PollingIterException", "StorageDownloadException", "StorageUploadException",
     "UnauthorizedException", "UnexpectedStatusException", "__version__", "__app_name__",

@@ -28,7 +28,14 @@ __all__ = ["ClientCredentialsAuth", "TokenCommandAuth", "ApiKeyAuth", "as_reques
 CLIENT_AUTH_METHODS = ("client_secret_post", "client_secret_basic")
 
 
-class ClientCredentialsAuth(OAuth2ClientCredentials):
+class _BearerHeaders:
+    """``auth_headers()`` of pyfirecrest 3.10, for callers that build their own requests."""
+
+    def auth_headers(self) -> Dict[str, str]:
+        return {"Authorization": f"Bearer {self.get_access_token()}"}  # type: ignore[attr-defined]
+
+
+class ClientCredentialsAuth(_BearerHeaders, OAuth2ClientCredentials):
     """pyfirecrest's ``ClientCredentialsAuth`` on the core's OAuth2 client-credentials grant.
 
     ``timeout`` (seconds or ``(connect, read)``) applies to the token request; set it before
@@ -74,7 +81,7 @@ class ClientCredentialsAuth(OAuth2ClientCredentials):
         return f"<ClientCredentialsAuth client_id={self.client_id!r} secret={MASK} token_uri={self.token_url!r}>"
 
 
-class TokenCommandAuth(RefreshingAuth):
+class TokenCommandAuth(_BearerHeaders, RefreshingAuth):
     """The token printed by ``command`` (a shell string, or an argv list run without a shell).
 
     When the token is a JWT with an ``exp`` claim it is reused until ``min_token_validity``

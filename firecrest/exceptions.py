@@ -90,9 +90,12 @@ class FirecrestException(RestHttpBaseException):
         return self._last_header("X-Correlation-ID")
 
     def _last_header(self, name: str) -> Optional[str]:
+        """``name`` as the last request sent it (as upstream reads it), else as its response had it."""
         if not self._responses:
             return None
-        return getattr(self._responses[-1], "headers", {}).get(name)
+        last = self._responses[-1]
+        sent = getattr(getattr(last, "request", None), "headers", None) or {}
+        return sent.get(name) or getattr(last, "headers", {}).get(name)
 
     def __str__(self) -> str:
         if not self._responses:

@@ -13,6 +13,7 @@ connection pool is resized to match so concurrent calls do not queue for a conne
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Optional, Tuple, TypeVar
@@ -46,9 +47,11 @@ class AsyncRestClient:
         return self.client.url_for(segments)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run any blocking callable of the client in the pool."""
+        """Run any blocking callable of the client in the pool, in a copy of the caller's context
+        (context variables set around an ``await``, such as a correlation id, reach the thread)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self._executor, functools.partial(context.run, fn, *args, **kwargs))
 
     async def request(self, method: str, url: str, **kwargs: Any) -> Any:
         return await self.run(self.client.request, method, url, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import shlex
 from typing import Any, Dict, Optional, Tuple
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -118,14 +119,21 @@ class StorageHandlers:
                                  data=self._upload_data(user, cluster.name, target, source, "110",
                                                         "Waiting for Form URL from Object Storage to be retrieved"))
         key = f"{task.task_id}/{filename}"
-        url, fields = self.store.presigned_post(user, key, TEMPURL_SECONDS)  # type: ignore[attr-defined]
-        command = f"curl -f --show-error -s -i -X POST {url}"
-        for k, v in fields.items():
-            command += f" -F '{k}={v}'"
-        command += f" -F file=@{source}"
-        form = {"command": command,
-                "parameters": {"method": "POST", "url": url, "data": fields, "files": source, "json": {},
-                               "params": {}, "headers": {}}}
+        if self.upload_form == "put":  # type: ignore[attr-defined]
+            url, params = self.store.presigned_put(user, key, TEMPURL_SECONDS)  # type: ignore[attr-defined]
+            command = f"curl -f --show-error -s -i -X PUT '{url}?{urlencode(params)}' -T '{source}'"
+            form = {"command": command,
+                    "parameters": {"method": "PUT", "url": url, "data": {}, "files": source, "json": {},
+                                   "params": params, "headers": {}}}
+        else:
+            url, fields = self.store.presigned_post(user, key, TEMPURL_SECONDS)  # type: ignore[attr-defined]
+            command = f"curl -f --show-error -s -i -X POST {url}"
+            for k, v in fields.items():
+                command += f" -F '{k}={v}'"
+            command += f" -F file=@{source}"
+            form = {"command": command,
+                    "parameters": {"method": "POST", "url": url, "data": fields, "files": source, "json": {},
+                                   "params": {}, "headers": {}}}
 
         def form_ready(t: Any) -> None:
             t.set("111", self._upload_data(user, cluster.name, target, source, "111", form), at=ready_at)

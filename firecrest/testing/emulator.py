@@ -125,7 +125,12 @@ class FirecrestApp(UtilitiesHandlers, ComputeHandlers, StorageHandlers):
                  max_file_size_mb: float = 5, compress_timeout_bytes: Optional[int] = None,
                  rate_limit: Optional[Tuple[int, float]] = None, retry_after: float = 1.0,
                  token_lifetime: float = 300.0, sa_role: str = "firecrest-sa", record: bool = False,
-                 spool_dir: Optional[str] = None) -> None:
+                 spool_dir: Optional[str] = None, upload_form: str = "post") -> None:
+        if upload_form not in ("post", "put"):
+            raise ValueError(f"upload_form must be 'post' (S3 v4 presigned POST) or 'put' (presigned PUT), "
+                             f"not {upload_form!r}")
+        #: the object store's upload form: "post" (FirecREST's s3v4 storage) or "put" (a presigned PUT)
+        self.upload_form = upload_form
         self._owned_spool = spool_dir is None
         self.spool_dir = spool_dir or tempfile.mkdtemp(prefix="firecrest-emulator-")
         self.user = user

@@ -2,6 +2,8 @@
 
 * presigned POST forms (``key``, ``policy``, ``x-amz-*`` fields, then the ``file`` part),
   answered ``204`` like S3's default ``success_action_status``;
+* presigned PUT URLs (``AWSAccessKeyId``, ``Expires``, ``Signature`` in the query, the file as
+  the body), answered ``200`` with an ``ETag``;
 * presigned GET links with ``Range``, ``If-Range`` and ``HEAD``, streamed from disk;
 * S3's refusals as XML: an expired or tampered signature is ``403 AccessDenied``, a missing
   object ``404 NoSuchKey``, and a request that also carries an ``Authorization`` header is
@@ -64,6 +66,13 @@ class ObjectStore:
                   "x-amz-date": date, "policy": encoded, "x-amz-signature": self._sign(encoded)}
         return f"{self.url}/{quote(bucket)}", fields
 
+    def presigned_put(self, bucket: str, key: str, ttl: int) -> Tuple[str, Dict[str, str]]:
+        """``(url, query)`` that lets anyone PUT ``key`` as the request body until it expires."""
+        expires = str(int(self.clock()) + ttl)
+        path = f"/{quote(bucket)}/{quote(key)}"
+        return f"{self.url}{path}", {"AWSAccessKeyId": ACCESS_KEY, "Expires": expires,
+                                     "Signature": self._sign(f"PUT\n{path}\n{expires}")}
+
     def presigned_get(self, bucket: str, key: str, ttl: int) -> str:
         date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.clock()))
         path = f"/{quote(bucket)}/{quote(key)}"
@@ -97,6 +106,8 @@ class ObjectStore:
                                   "Authorization header should be specified")
         elif request.method == "POST":
             response = self._post(environ, request)
+        elif request.method == "PUT":
+            response = self._put(request)
         elif request.method in ("GET", "HEAD"):
             return self._get(request, environ, start_response)
         else:
@@ -130,6 +141,27 @@ class ObjectStore:
         if callback is not None:
             callback(blob)
         return Response(status=204, headers={"ETag": f'"{id(blob):x}"', "Location": f"{self.url}/{bucket}/{key}"})
+
+    def _put(self, request: Request) -> Response:
+        parts = request.path.lstrip("/").split("/", 1)
+        if len(parts) != 2:
+            return _xml_error(400, "InvalidRequest", "A PUT needs a bucket and a key")
+        bucket, key = parts
+        path = f"/{quote(bucket)}/{quote(key)}"
+        expires = request.args.get("Expires", "")
+        if not hmac.compare_digest(self._sign(f"PUT\n{path}\n{expires}"), request.args.get("Signature", "")):
+            return _xml_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match")
+        if not expires.isdigit() or self.clock() > int(expires):
+            return _xml_error(403, "AccessDenied", "Request has expired")
+        if request.content_length is None:
+            return _xml_error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
+        blob = Blob.from_stream(request.stream, self.spool_dir, limit=request.content_length)
+        with self.lock:
+            self.objects[(bucket, key)] = blob
+            callback = self.on_upload.pop((bucket, key), None)
+        if callback is not None:
+            callback(blob)
+        return Response(status=200, headers={"ETag": f'"{id(blob):x}"'})
 
     def _get(self, request: Request, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         parts = request.path.lstrip("/").split("/", 1)

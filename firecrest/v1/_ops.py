@@ -225,8 +225,10 @@ def _is_timeout(error: FirecrestException) -> bool:
 
 
 def _fallback_job(ctx: Context, machine: str, job: Dict[str, Any], what: str) -> Op:
-    """Wait for the compress/extract job that replaced a timed-out blocking call."""
+    """Wait for the compress/extract job that replaced a timed-out blocking call. Storage jobs
+    run on the deployment's transfer machine (``job["system"]``), which need not be ``machine``."""
     jobid = str(job["jobid"])
+    machine = job.get("system") or machine
     pause, waited = FALLBACK_FIRST_SLEEP, 0.0
     while True:
         active = yield from poll_active(ctx, machine, [jobid])

@@ -81,13 +81,15 @@ class UploadFile:
     """A streamed multipart upload; ``segments`` for the API, ``url`` for a presigned form."""
 
     __slots__ = ("segments", "url", "source", "filename", "fields", "machine", "expect", "error_class",
-                 "progress", "decode")
+                 "progress", "decode", "method", "multipart", "params", "headers")
 
     def __init__(self, source: Any, *, segments: Optional[Tuple[str, ...]] = None, url: Optional[str] = None,
                  filename: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None,
                  machine: Optional[str] = None, expect: Optional[int] = 201,
                  error_class: Type[FirecrestException] = FirecrestException, progress: Any = False,
-                 decode: bool = True) -> None:
+                 decode: bool = True, method: str = "POST", multipart: bool = True,
+                 params: Optional[Mapping[str, Any]] = None, headers: Optional[Mapping[str, str]] = None) -> None:
+        #: ``method``/``multipart=False``/``params``/``headers``: a presigned PUT of the raw file
         self.segments = segments
         self.url = url
         self.source = source
@@ -98,6 +100,10 @@ class UploadFile:
         self.error_class = error_class
         self.progress = progress
         self.decode = decode
+        self.method = method
+        self.multipart = multipart
+        self.params = dict(params or {})
+        self.headers = dict(headers or {})
 
 
 class DownloadFile:

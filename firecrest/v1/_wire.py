@@ -20,6 +20,7 @@ from archfx_cloud.api.client import RestClient
 from archfx_cloud.api.retry import RetryPolicy
 
 from ..auth import as_request_auth
+from ..tracing import HEADER as CORRELATION_HEADER, current_correlation_id
 from ..exceptions import (ERROR_HEADERS, FirecrestException, HeaderException, NotFound, UnauthorizedException,
                           UnexpectedStatusException)
 
@@ -100,6 +101,9 @@ class FirecrestWire(RestClient):
 
     def send(self, method: str, url: str, *, expect: Optional[Expect] = None, **kwargs: Any) -> Any:
         """The core's ``send``, checked against ``expect``; the response joins its history."""
+        cid = current_correlation_id.get()
+        if cid is not None:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), CORRELATION_HEADER: cid}
         token = _CURRENT.set(expect)
         try:
             response = super().send(method, url, **kwargs)

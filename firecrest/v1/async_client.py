@@ -144,8 +144,8 @@ class AsyncFirecrest(ClientBase):
             self._closed = True
             await self._aio.aclose(close_client=True)
 
-    def create_new_session(self) -> None:
-        """Start over with a fresh connection pool and worker threads."""
+    async def create_new_session(self) -> None:
+        """Start over with a fresh connection pool and worker threads (a coroutine, as upstream)."""
         self._wire = self._make_wire()
         self._engine.wire = self._wire
         self._aio = self._wire.aio(self._max_concurrency)

@@ -13,7 +13,7 @@ import logging
 import ssl
 import threading
 import time
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from archfx_cloud.api.client import DEFAULT_TIMEOUT
 from archfx_cloud.api.codecs import decode_response, media_type
@@ -80,10 +80,15 @@ class Engine:
         return decode_json(response, ctx.history, call.allow_none)
 
     def upload(self, step: UploadFile, ctx: Context, retries: Any = None) -> Any:
-        headers = {"X-Machine-Name": step.machine} if step.machine else None
-        kwargs = {} if retries is None else {"retries": retries}
-        response = self.wire.upload(self.url(step), step.source, filename=step.filename, fields=step.fields,
-                                    headers=headers, progress=step.progress, raw=True,
+        headers = dict(step.headers)
+        if step.machine:
+            headers["X-Machine-Name"] = step.machine
+        kwargs: Dict[str, Any] = {} if retries is None else {"retries": retries}
+        if step.params:
+            kwargs["params"] = step.params
+        response = self.wire.upload(self.url(step), step.source, method=step.method, multipart=step.multipart,
+                                    filename=step.filename, fields=step.fields if step.multipart else None,
+                                    headers=headers or None, progress=step.progress, raw=True,
                                     expect=Expect(step.expect, ctx.history, step.error_class), **kwargs)
         return decode_json(response, ctx.history, False) if step.decode else None
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, FrozenSet, Generator, List, Optional, Union
+from typing import Any, Dict, FrozenSet, Generator, List, Mapping, Optional, Union
+from urllib.parse import unquote
 
 from ..exceptions import StorageDownloadException, StorageUploadException
 from . import _ops
@@ -121,6 +122,21 @@ class ExternalStorage:
         return self._run(self._storage_data)
 
 
+def _form_parameters(form: Mapping[str, Any]) -> Dict[str, Any]:
+    """The request the object store's form describes. Current servers wrap it in
+    ``parameters``; older s3v2 storage gave a flat record (``url``, ``method``,
+    ``AWSAccessKeyId``, ``Signature`` already percent-encoded, ``Expires``, ``sourcepath``)."""
+    if isinstance(form.get("parameters"), Mapping):
+        return dict(form["parameters"])
+    if "url" not in form:
+        raise ValueError("the upload form has neither 'parameters' nor a 'url'")
+    params = {name: form[name] for name in ("AWSAccessKeyId", "Signature", "Expires") if name in form}
+    if "Signature" in params:
+        params["Signature"] = unquote(str(params["Signature"]))  # sent percent-encoded again
+    return {"method": form.get("method", "PUT"), "url": form["url"], "params": params,
+            "files": form.get("sourcepath")}
+
+
 class ExternalUpload(ExternalStorage):
     """An upload through the object store. Final states: 114 (on the cluster) and 115 (failed).
 
@@ -143,17 +159,19 @@ class ExternalUpload(ExternalStorage):
 
     def _finish(self, ctx: Context, progress: Any, wait: bool) -> Op:
         form = yield from self._storage_data(ctx)
-        parameters: Dict[str, Any] = form["parameters"]
+        parameters = _form_parameters(form)
         source = self._source_path or parameters.get("files")
         if not source:
             raise ValueError("the upload form names no local file; pass it to external_upload()")
         method = str(parameters.get("method", "POST")).upper()
-        if method != "POST":
-            raise ValueError(f"the object store asks for a {method} upload; only POST forms are supported")
-        ctx.log(logging.INFO, f"uploading {source} to the staging area")
+        if method not in ("POST", "PUT"):
+            raise ValueError(f"the object store asks for a {method} upload; POST forms and PUT URLs are supported")
+        ctx.log(logging.INFO, f"uploading {source} to the staging area ({method})")
+        # POST: a multipart form (s3v4); PUT: the file as the body of a presigned URL (s3v2, swift)
         yield UploadFile(source, url=parameters["url"], fields=parameters.get("data") or {}, expect=None,
                          error_class=StorageUploadException, progress=progress, decode=False,
-                         filename=os.path.basename(str(source)))
+                         filename=os.path.basename(str(source)), method=method, multipart=method == "POST",
+                         params=parameters.get("params") or {}, headers=parameters.get("headers") or {})
         if wait:
             yield from self._wait_until(ctx, "114")
         return None

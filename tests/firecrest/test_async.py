@@ -184,7 +184,7 @@ def test_sessions_close_and_reopen(emu) -> None:
         assert client.is_session_closed
         with pytest.raises(RuntimeError):
             await client.all_systems()
-        client.create_new_session()
+        await client.create_new_session()  # a coroutine, as upstream
         result = await client.all_systems()
         await client.close_session()
         return result

@@ -1,7 +1,9 @@
 """Exceptions (classes, ``str()``, per-call history), 401/404/unexpected/non-JSON answers, 429s."""
 from __future__ import annotations
 
+import asyncio
 import io
+import sys
 import threading
 from typing import Any, Callable, Iterable, List
 
@@ -52,6 +54,59 @@ def test_exception_tree_and_top_level_exports() -> None:
     assert issubclass(fc.FirecrestException, RestHttpBaseException)
     assert issubclass(fc.NotFound, HttpNotFoundError) and issubclass(fc.UnauthorizedException, HttpUnauthorizedError)
     assert not issubclass(fc.PollingIterException, fc.FirecrestException)
+
+
+def test_pyfirecrest_import_paths() -> None:
+    import typing
+
+    from firecrest.Authorization import ApiKeyAuth, ClientCredentialsAuth, TokenCommandAuth
+    from firecrest.types import JobSubmit, LsFile, UserInfo
+    from firecrest.v1.AsyncExternalStorage import AsyncExternalStorage, AsyncExternalUpload
+    from firecrest.v1.BasicClient import Firecrest
+    from firecrest.v1.ExternalStorage import ExternalDownload, ExternalStorage, ExternalUpload
+    assert (ClientCredentialsAuth, TokenCommandAuth, ApiKeyAuth) == (fc.ClientCredentialsAuth, fc.TokenCommandAuth,
+                                                                     fc.ApiKeyAuth)
+    # the package attributes stay the classes, not the modules of the same names
+    assert fc.v1.ExternalStorage is ExternalStorage and isinstance(fc.v1.ExternalStorage, type)
+    assert fc.v1.AsyncExternalStorage is AsyncExternalStorage and fc.v1.AsyncExternalUpload is AsyncExternalUpload
+    assert (Firecrest, ExternalUpload, ExternalDownload) == (fc.Firecrest, fc.ExternalUpload, fc.ExternalDownload)
+    assert "jobid" in typing.get_type_hints(JobSubmit) and "accounts" in typing.get_type_hints(UserInfo)
+    assert set(typing.get_type_hints(LsFile)) >= {"name", "type", "size", "permissions"}
+    assert callable(fc.correlation_id)
+
+
+def _header(exchange, name):
+    return {k.lower(): v for k, v in exchange.headers.items()}.get(name.lower())
+
+
+def test_correlation_ids_are_sent_inside_the_block_only(client, emu) -> None:
+    client.all_systems()
+    with fc.correlation_id("run-42") as cid:
+        client.all_systems()
+        with pytest.raises(fc.FirecrestException) as caught:
+            client.list_files("cluster", "/no/such/dir")
+    with fc.correlation_id() as generated:
+        client.all_services()
+    sent = [_header(e, "X-Correlation-ID") for e in emu.app.exchanges if e.path.startswith(("/status", "/utilities"))]
+    assert cid == "run-42" and sent[0] is None and sent[1] == sent[2] == "run-42" and sent[-1] == generated
+    assert caught.value.correlation_id == "run-42"  # read from the last request, as upstream
+
+    async def in_a_task():  # the async client's worker threads see the caller's context
+        async_client = fc.AsyncFirecrest(emu.url, authorization=emu.auth)
+        with fc.correlation_id("async-7"):
+            await async_client.all_systems()
+        await async_client.close_session()
+
+    asyncio.run(in_a_task())
+    assert _header(emu.app.exchanges[-1], "X-Correlation-ID") == "async-7"
+
+
+def test_token_classes_give_auth_headers(emu) -> None:
+    auth = fc.ClientCredentialsAuth(emu.client_id, emu.client_secret, emu.token_url)
+    header = auth.auth_headers()["Authorization"]
+    assert header.startswith("Bearer ") and header[7:] == auth.get_access_token()
+    command = fc.TokenCommandAuth(f"{sys.executable} -c \"print('tok-1')\"")
+    assert command.auth_headers() == {"Authorization": "Bearer tok-1"}
 
 
 def test_unauthorized(emu) -> None:

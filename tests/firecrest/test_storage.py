@@ -97,6 +97,32 @@ def test_external_upload_walks_110_to_114_without_curl(client, emu, tmp_path) ->
     assert emu.app.store.requests_with_authorization == 0  # the token never went to the object store
 
 
+@pytest.mark.emulator(upload_form="put")
+def test_external_upload_through_a_presigned_put_url(client, emu, tmp_path) -> None:
+    # s3v2/swift storage hands out a PUT URL with the signature in the query, not a POST form
+    payload = os.urandom(1024 * 1024 + 5)
+    local = tmp_path / "put.bin"
+    local.write_bytes(payload)
+    up = client.external_upload("cluster", str(local), HOME)
+    up.poll_seconds = 0.01
+    parameters = up.object_storage_data["parameters"]
+    assert parameters["method"] == "PUT" and set(parameters["params"]) == {"AWSAccessKeyId", "Expires", "Signature"}
+    up.finish_upload(progress=False, wait=True)
+    assert up.status == "114"
+    assert client.checksum("cluster", f"{HOME}/put.bin") == hashlib.sha256(payload).hexdigest()
+    assert emu.app.store.requests_with_authorization == 0
+
+
+def test_legacy_flat_s3v2_forms_are_read_as_put_urls() -> None:
+    from firecrest.v1.external import _form_parameters
+    form = {"url": "http://store/bucket/key", "method": "PUT", "AWSAccessKeyId": "AK", "Signature": "a%2Bb%3D",
+            "Expires": 99, "sourcepath": "/tmp/f", "command": "curl ..."}
+    assert _form_parameters(form) == {"method": "PUT", "url": "http://store/bucket/key", "files": "/tmp/f",
+                                      "params": {"AWSAccessKeyId": "AK", "Signature": "a+b=", "Expires": 99}}
+    with pytest.raises(ValueError, match="neither"):
+        _form_parameters({"command": "curl"})
+
+
 def test_external_upload_wait_raises_on_115(client, emu, tmp_path) -> None:
     local = tmp_path / "f.txt"
     local.write_bytes(b"abc")
