@@ -8,12 +8,15 @@ Input (``prepare_input``):
   ``Content-Length``; memory stays bounded whatever the file size);
 * text – base64 of its UTF-8 bytes (any Unicode); bytes – base64 of the bytes.
 
-Output (``decode_output``): ``"auto"`` decodes only text that is strict base64 (RFC 4648
-alphabet, correct padding) *and* whose decoded bytes are plausible for the destination:
-printable UTF-8 text, or binary data going to a file that is not a text file, when the body
-is long enough not to be a word (``Done``, ``abcd1234`` are valid base64 too) or the decoded
+Output (``decode_output``): ``"auto"`` decodes a body that is strict base64 (RFC 4648
+alphabet, correct padding), as upstream decodes base64 answers, except a short one that
+decodes to binary: ``Done`` and ``abcd1234`` are valid base64 too, and a plain-text answer must
+not become garbage. So it is decoded when the decoded bytes are text (UTF-8, terminal colours
+and a byte-order mark allowed), when the body is long (``MIN_BINARY_BASE64`` characters, or
+``MIN_BINARY_FILE_BASE64`` for a destination that is not a text file), or when the decoded
 bytes start with a known file signature (PNG, JPEG, PDF, ZIP, gzip, ...). ``"raw"`` and
-``"base64"`` force either reading. The file is written atomically.
+``"base64"`` force either reading.
+The file is written atomically.
 """
 from __future__ import annotations
 
@@ -36,8 +39,10 @@ TEXT_EXTENSIONS = frozenset({".txt", ".json", ".csv", ".tsv", ".md", ".yaml", ".
                              ".log", ".out", ".ini", ".cfg", ".toml", ".sh", ".py", ""})
 _RAW_BLOCK = 3 * 256 * 1024  # raw bytes encoded at a time (a multiple of 3: no padding mid-stream)
 _B64_ALPHABET = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
-#: Shorter base64-looking answers decode to binary only when they carry a file signature.
+#: Shorter base64-looking answers decode to binary only when they carry a file signature (for
+#: a binary destination such as ``.png`` the bar is lower: words are shorter than 16 characters).
 MIN_BINARY_BASE64 = 64
+MIN_BINARY_FILE_BASE64 = 16
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-", b"PK\x03\x04",
                b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"(\xb5/\xfd", b"II*\x00", b"MM\x00*", b"RIFF",
                b"\x7fELF", b"\x93NUMPY", b"\x89HDF\r\n\x1a\n", b"OggS", b"fLaC", b"ID3", b"7z\xbc\xaf\x27\x1c")
@@ -199,11 +204,12 @@ def looks_base64(text: bytes) -> bool:
 
 
 def _printable_text(data: bytes) -> bool:
+    """UTF-8 text: printable characters, whitespace, terminal escapes (colours), a BOM."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return all(ch.isprintable() or ch in "\t\n\r\f" for ch in text)
+    return all(ch.isprintable() or ch in "\t\n\r\f\x1b\ufeff" for ch in text)
 
 
 def decode_output(body: bytes, mode: str = "auto", destination: Optional[str] = None) -> bytes:
@@ -224,13 +230,11 @@ def decode_output(body: bytes, mode: str = "auto", destination: Optional[str] = 
     if not looks_base64(body):
         return body
     decoded = base64.b64decode(compact, validate=True)
-    if _printable_text(decoded):
-        return decoded
     extension = os.path.splitext(destination or "")[1].lower()
-    if destination is not None and extension not in TEXT_EXTENSIONS and (
-            len(compact) >= MIN_BINARY_BASE64 or decoded.startswith(_SIGNATURES)):
+    long_enough = MIN_BINARY_BASE64 if destination is None or extension in TEXT_EXTENSIONS else MIN_BINARY_FILE_BASE64
+    if _printable_text(decoded) or len(compact) >= long_enough or decoded.startswith(_SIGNATURES):
         return decoded
-    return body
+    return body  # a short word that happens to be base64 ("Done", "abcd1234")
 
 
 def write_atomic(path: Union[str, "os.PathLike[str]"], data: bytes) -> str:

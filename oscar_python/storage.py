@@ -31,6 +31,7 @@ class Storage:
 
     def __init__(self, client_obj: Any, svc_name: Optional[str] = None) -> None:
         self.client = client_obj
+        self.client_obj = client_obj  # upstream's attribute name
         self.svc_name = svc_name
         providers: Dict[str, Any] = {}
         if svc_name:
@@ -59,7 +60,7 @@ class Storage:
             known = [f"{k}.{n}" for k, v in self.storage_providers.items() for n in (v or {})]
             raise ProviderNotFoundError(f"storage provider {storage_provider!r} is not defined in {where} "
                                         f"(defined: {', '.join(sorted(known)) or 'none'})")
-        provider = cls(name, entries[name])
+        provider = cls(entries[name], name=name)
         self._clients[storage_provider] = provider
         return provider
 

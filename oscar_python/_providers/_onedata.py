@@ -8,7 +8,7 @@ containers and stream the file; downloads are atomic and raise on any error stat
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from archfx_cloud.api.auth import TokenAuth
 from archfx_cloud.api.client import RestClient
@@ -25,8 +25,8 @@ CONTAINER = "application/cdmi-container"
 class Onedata(StorageProvider):
     TYPE = "onedata"
 
-    def __init__(self, name: str, credentials: dict) -> None:
-        super().__init__(name, credentials)
+    def __init__(self, credentials: Optional[dict] = None, name: str = "default") -> None:
+        super().__init__(credentials, name)
         creds = self.credentials
         self.space = str(creds.get("space") or "").strip("/")
         if not self.space:

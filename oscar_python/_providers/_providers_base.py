@@ -12,8 +12,12 @@ class StorageProvider(ABC):
     TYPE = ""
     client: Any = None
 
-    def __init__(self, name: str, credentials: dict) -> None:
-        self.name = name
+    def __init__(self, credentials: Optional[dict] = None, name: str = "default") -> None:
+        """``Minio(credentials)`` as upstream; ``name`` is the provider's name in the service
+        (``minio.<name>``). The older ``(name, credentials)`` order is accepted too."""
+        if isinstance(credentials, str) and (isinstance(name, dict) or name is None):
+            credentials, name = name, credentials  # (name, credentials)
+        self.name = str(name)
         self.credentials = dict(credentials or {})
 
     @property

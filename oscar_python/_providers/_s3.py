@@ -44,8 +44,8 @@ class S3(StorageProvider):
 
     TYPE = "s3"
 
-    def __init__(self, name: str, credentials: dict) -> None:
-        super().__init__(name, credentials)
+    def __init__(self, credentials: Optional[dict] = None, name: str = "default") -> None:
+        super().__init__(credentials, name)
         self.client = self._make_client()
 
     def _client_kwargs(self) -> Dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import xml.etree.ElementTree as ET
-from typing import Any, List
+from typing import Any, List, Optional
 from urllib.parse import unquote, urlsplit
 
 from archfx_cloud.api.auth import BasicAuth
@@ -28,8 +28,8 @@ _DAV_RETRY = RetryPolicy(methods=frozenset(IDEMPOTENT_METHODS | {"PROPFIND", "MK
 class WebDav(StorageProvider):
     TYPE = "webdav"
 
-    def __init__(self, name: str, credentials: dict) -> None:
-        super().__init__(name, credentials)
+    def __init__(self, credentials: Optional[dict] = None, name: str = "default") -> None:
+        super().__init__(credentials, name)
         creds = self.credentials
         auth = BasicAuth(str(creds.get("login") or ""), str(creds.get("password") or "")) if creds.get("login") else None
         verify = creds.get("verify", True)

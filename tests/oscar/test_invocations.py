@@ -187,7 +187,15 @@ def test_auto_decoding_rules() -> None:
     payload = b"\x00\xff\x10binary" * 8
     binary = base64.b64encode(payload)
     assert decode_output(binary, "auto", "out.bin") == payload
-    assert decode_output(binary, "auto", "out.json") == binary
+    assert decode_output(binary, "auto", "out.json") == payload  # long base64: decoded, as upstream does
+    assert decode_output(binary, "auto", "out") == payload and decode_output(binary, "auto", "o.yaml") == payload
+    short = base64.b64encode(b"\x00\x01\x02" * 10)  # 40 characters: decoded for a binary file only
+    assert decode_output(short, "auto", "o.png") == b"\x00\x01\x02" * 10
+    assert decode_output(short, "auto", "o.txt") == short
+    coloured = "\x1b[32mok\x1b[0m ✓\n".encode()
+    assert decode_output(base64.b64encode(coloured), "auto", "run.log") == coloured
+    bom_csv = "\ufeffa,b\n1,2\n".encode()
+    assert decode_output(base64.b64encode(bom_csv), "auto", "t.csv") == bom_csv
     # short words are valid base64 too: kept as they are unless they decode to a known file type
     for word in (b"Done", b"abcd1234", b"Finished"):
         assert decode_output(word, "auto", "out.png") == word

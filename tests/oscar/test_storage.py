@@ -47,6 +47,20 @@ def test_minio_default_upload_download_list_delete(s3_client: Client, oscar_s3_s
     assert storage.list_files_from_path("minio.default", bucket)["Contents"] == []
 
 
+def test_providers_are_built_the_upstream_way(s3_client: Client, oscar_s3_server, tmp_path) -> None:
+    from oscar_python._providers._minio import Minio
+    bucket = new_bucket(oscar_s3_server)
+    storage = s3_client.create_storage_client()
+    assert storage.client_obj is s3_client  # upstream's attribute
+    credentials = storage.storage_providers["minio"]["default"]
+    minio = Minio(credentials=credentials)  # upstream: Minio(credentials), no name
+    local = tmp_path / "direct.txt"
+    local.write_text("direct")
+    minio.upload_file(str(local), bucket)
+    assert [o["Key"] for o in minio.list_files_from_path(bucket)["Contents"]] == ["direct.txt"]
+    assert Minio("default", credentials).credentials == Minio(credentials).credentials  # the older order too
+
+
 def test_listing_returns_every_key_past_1000(s3_client: Client, oscar_s3_server) -> None:
     bucket = new_bucket(oscar_s3_server)
     boto = oscar_s3_server.boto3_client()
