@@ -358,7 +358,12 @@ class RestClient:
                 return error
         if response.status_code < 400:
             return None
-        return error_for_status(response, decode_leniently(response), method, url)
+        return error_for_status(response, self.error_content(response), method, url)
+
+    def error_content(self, response: requests.Response) -> Any:
+        """What an HTTP error's ``.content`` holds: the decoded body (a service keeping an
+        upstream contract of raw bytes overrides this)."""
+        return decode_leniently(response)
 
     def decode(self, response: requests.Response) -> Any:
         """The decoded body. Services override this to keep an upstream's return conventions."""

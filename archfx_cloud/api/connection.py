@@ -33,7 +33,6 @@ from urllib.parse import unquote, urlsplit
 
 from .auth import RefreshingAuth
 from .client import RestClient
-from .codecs import decode_leniently
 from .exceptions import (HttpClientError, HttpCouldNotVerifyServerError, HttpServerError, ImproperlyConfigured,
                          RestHttpBaseException, error_for_status)
 from .redact import mask_url
@@ -161,9 +160,10 @@ class RestResource(Resource):
         return cls(self._client, self._segments + segments, **self._store)
 
     def _check_for_errors(self, resp: "requests.Response", url: str) -> None:
-        """Raise the error for a 4xx/5xx response (upstream's hook; messages keep its wording)."""
+        """Raise the error for a 4xx/5xx response (upstream's hook; messages keep its wording).
+        ``.content`` is the body's bytes, as upstream's (``json.loads(exc.content)`` works)."""
         method = resp.request.method if resp.request is not None else "GET"
-        error = error_for_status(resp, decode_leniently(resp), str(method), url)
+        error = error_for_status(resp, resp.content, str(method), url)
         if error is not None:
             raise error
 
@@ -316,6 +316,10 @@ class ArchFxClient(RestClient):
     @verify.setter
     def verify(self, value: Any) -> None:
         self.session.verify = value
+
+    def error_content(self, response: "requests.Response") -> Any:
+        """The body's bytes, as upstream's ``exc.content`` (``json.loads(exc.content)`` works)."""
+        return response.content
 
     def decode(self, response: "requests.Response") -> Any:
         """Upstream's return conventions: 204/205 -> None, other non-2xx -> None, empty 2xx ->

@@ -30,7 +30,8 @@ __all__ = ["BaseMain", "CONFIG"]
 
 logger = logging.getLogger(__name__)
 
-#: Kept importable for upstream code; every BaseMain now reads its own parser (``self.config``).
+#: Upstream's module-level config: every BaseMain reads its own parser (``self.config``) and also
+#: loads the file here, so scripts reading extra keys through ``CONFIG`` keep working.
 CONFIG = configparser.ConfigParser()
 
 _STDLIB_GETPASS = getpass.getpass
@@ -76,10 +77,12 @@ class BaseMain:
     def __init__(self, config_path: str = ".ini", argv: Optional[Sequence[str]] = None) -> None:
         self.config = configparser.ConfigParser()
         self.config.read(config_path)
+        CONFIG.read(config_path)
         self.parser = argparse.ArgumentParser(description=type(self).__doc__ or __doc__)
         self.parser.add_argument("-u", "--user", dest="email", type=str, help="Email used for login")
-        self.parser.add_argument("--server", dest="server_type", default="prod", choices=list(self.SERVER_DOMAINS),
-                                 help="Server to use (default: prod)")
+        # no ``choices``: a subclass may handle more servers in its own get_domain (upstream allowed it)
+        self.parser.add_argument("--server", dest="server_type", default="prod",
+                                 help=f"Server to use: {', '.join(self.SERVER_DOMAINS)} (default: prod)")
         self.parser.add_argument("--customer", dest="customer", default="arch", type=str,
                                  help="Customer: selects https://<customer>.archfx.io and the .ini section "
                                       "[c-<customer>] (default: arch)")
@@ -137,9 +140,15 @@ class BaseMain:
                 sys.exit(1)
             return password
         if getpass.getpass is _STDLIB_GETPASS and not _terminal_available():
-            logger.error("No password: this run has no terminal to ask for one. Pass --password-stdin, "
-                         "or put a token in the [c-%s] section of the .ini file", self.args.customer)
-            sys.exit(1)
+            # no terminal: like getpass, take the first line of standard input (a pipe, a file);
+            # nothing there (EOF, /dev/null) is an error, never a hang on a prompt nobody sees
+            password = sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else ""
+            if not password:
+                logger.error("No password: this run has no terminal to ask for one and nothing came on "
+                             "standard input. Pipe it in (or --password-stdin), or put a token in the [c-%s] "
+                             "section of the .ini file", self.args.customer)
+                sys.exit(1)
+            return password
         return getpass.getpass()
 
     def login(self) -> bool:

@@ -1,6 +1,7 @@
 """The ArchFX emulator's own behaviour: DRF shapes, auth prefixes, reports, data listing."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -61,7 +62,7 @@ def test_drf_pagination_links_and_invalid_page(archfx_api: Api) -> None:
     assert last["next"] is None and last["previous"].endswith("/api/v1/org/?page_size=2&page=2")
     with pytest.raises(HttpNotFoundError) as info:
         archfx_api.org.get(page=9)
-    assert info.value.content == {"detail": "Invalid page."}
+    assert json.loads(info.value.content) == {"detail": "Invalid page."}
 
 
 def test_slugs_filters_and_nested_actions(archfx_api: Api) -> None:
@@ -86,7 +87,7 @@ def test_slugs_filters_and_nested_actions(archfx_api: Api) -> None:
     assert archfx_api.line(line["slug"]).streams.get()[0]["slug"] == stream["slug"]
     with pytest.raises(HttpClientError) as info:
         archfx_api.site.post({"org": org["slug"]})
-    assert info.value.content == {"name": ["This field is required."]}
+    assert json.loads(info.value.content) == {"name": ["This field is required."]}
 
 
 def test_report_upload_dedupes_and_data_filters(archfx_api: Api, archfx_emulator: ArchFxEmulator) -> None:
@@ -115,7 +116,7 @@ def test_bad_reports_and_unknown_devices_are_400(archfx_api: Api) -> None:
     report = ArchFXFlexibleDictionaryReport.FromReadings(device=0xBB, data=readings(2), report_id=1)
     with pytest.raises(HttpClientError) as info:
         report.upload(archfx_api)
-    assert info.value.content == {"device": ["Device d--0000-0000-0000-00bb does not exist."]}
+    assert json.loads(info.value.content) == {"device": ["Device d--0000-0000-0000-00bb does not exist."]}
     archfx_api.device.post({"slug": "d--00bb"})
     encoded = report.encode()
     for broken in (encoded[:-5], b"\xc1not msgpack", b""):
@@ -207,4 +208,4 @@ def test_emulator_rejects_malformed_reports(archfx_api: Api, raw: bytes, message
     with pytest.raises(HttpClientError) as info:
         archfx_api.streamer.report.upload_fp(("report.mp", raw))
     assert info.value.status_code == 400
-    assert message in info.value.content["detail"]
+    assert message in json.loads(info.value.content)["detail"]
