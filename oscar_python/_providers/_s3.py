@@ -9,6 +9,7 @@ threads) and report progress.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import Any, Dict, Iterator, Optional, Tuple
@@ -39,6 +40,19 @@ def _boto_errors() -> tuple:
     return (ClientError, BotoCoreError, Boto3Error)
 
 
+@functools.lru_cache(maxsize=None)
+def _as_client_error(cls: type) -> type:
+    """``cls`` that is also botocore's ``ClientError`` (one class per error class)."""
+    from botocore.exceptions import ClientError
+
+    def __init__(self: Any, message: str, error_response: Dict[str, Any], operation_name: str) -> None:
+        Exception.__init__(self, message)
+        self.response, self.operation_name = error_response, operation_name
+
+    return type(cls.__name__, (cls, ClientError), {"__init__": __init__, "__module__": cls.__module__,
+                                                   "__qualname__": cls.__qualname__, "__str__": Exception.__str__})
+
+
 class S3(StorageProvider):
     """``s3.<name>``: credentials ``access_key``, ``secret_key``, ``region``."""
 
@@ -67,16 +81,25 @@ class S3(StorageProvider):
                               io_chunksize=256 * 1024, max_io_queue=16)
 
     def _fail(self, what: str, exc: BaseException, cls: type = StorageError) -> StorageError:
-        return cls(f"{self.provider_id}: {what} failed: {exc}")
+        """Our error naming the operation; when boto answered with a ``ClientError`` it is one
+        too (same ``.response``, ``.operation_name``), so ``except ClientError`` keeps working as
+        it did with upstream, which let boto's errors through."""
+        message = f"{self.provider_id}: {what} failed: {exc}"
+        from botocore.exceptions import ClientError
+        if isinstance(exc, ClientError):
+            return _as_client_error(cls)(message, exc.response, exc.operation_name)
+        return cls(message)
 
     # ------------------------------------------------------------------ listing
     def iter_files(self, path: str = "") -> Iterator[Dict[str, Any]]:
-        """Every object under ``bucket/prefix`` (``list_objects_v2`` entries), page by page."""
+        """Every object under ``bucket/prefix`` (``list_objects`` entries, ``Owner`` included), page by page."""
+        for page in self._pages(path):
+            yield from page.get("Contents") or []
+
+    def _pages(self, path: str) -> Iterator[Dict[str, Any]]:
         bucket, prefix = split_remote(path)
-        try:
-            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for page in pages:
-                yield from page.get("Contents") or []
+        try:  # list_objects (v1), as upstream: its answer's shape is what callers know
+            yield from self.client.get_paginator("list_objects").paginate(Bucket=bucket, Prefix=prefix)
         except _boto_errors() as exc:
             raise self._fail(f"listing {path!r}", exc) from exc
 
@@ -92,9 +115,17 @@ class S3(StorageProvider):
                 raise self._fail("listing the buckets", exc) from exc
             return {"Name": "", "Prefix": "", "Buckets": buckets, "Contents": [], "KeyCount": 0, "IsTruncated": False}
         bucket, prefix = split_remote(path)
-        contents = list(self.iter_files(path))
-        return {"Name": bucket, "Prefix": prefix, "Contents": contents, "KeyCount": len(contents),
-                "IsTruncated": False}
+        first: Dict[str, Any] = {}
+        contents: list = []
+        for page in self._pages(path):
+            first = first or dict(page)
+            contents.extend(page.get("Contents") or [])
+        # upstream's answer was boto's first page (ResponseMetadata, MaxKeys, Marker, ...): kept,
+        # with every page's keys in Contents (upstream stopped at 1000), so nothing is truncated
+        listing = {k: v for k, v in first.items() if k not in ("NextMarker",)}
+        listing.update({"Name": first.get("Name", bucket), "Prefix": first.get("Prefix", prefix),
+                        "Contents": contents, "KeyCount": len(contents), "IsTruncated": False})
+        return listing
 
     # ------------------------------------------------------------------ transfers
     @staticmethod

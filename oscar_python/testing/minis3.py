@@ -112,16 +112,24 @@ class MiniS3App:
     def list_objects(self, request: Request, bucket: str) -> Response:
         prefix = request.args.get("prefix", "")
         max_keys = min(int(request.args.get("max-keys", 1000)), 1000)
+        v2 = request.args.get("list-type") == "2"  # ListObjectsV2; else ListObjects (v1, ``marker``)
         token = request.args.get("continuation-token") or request.args.get("start-after") or ""
         start = base64.urlsafe_b64decode(token.encode()).decode() if request.args.get("continuation-token") else token
+        if not v2:
+            start = request.args.get("marker", "")
         keys = sorted(k for k in self.buckets[bucket] if k.startswith(prefix) and k > start)
         page, more = keys[:max_keys], len(keys) > max_keys
         contents = "".join(
             f"<Contents><Key>{escape(k)}</Key><LastModified>{_iso(self.buckets[bucket][k][1])}</LastModified>"
             f"<ETag>&quot;{self.buckets[bucket][k][2]}&quot;</ETag><Size>{len(self.buckets[bucket][k][0])}</Size>"
             f"<StorageClass>STANDARD</StorageClass></Contents>" for k in page)
-        next_token = (f"<NextContinuationToken>{base64.urlsafe_b64encode(page[-1].encode()).decode()}"
-                      f"</NextContinuationToken>") if more else ""
+        if not more:
+            next_token = ""
+        elif v2:
+            next_token = (f"<NextContinuationToken>{base64.urlsafe_b64encode(page[-1].encode()).decode()}"
+                          f"</NextContinuationToken>")
+        else:
+            next_token = f"<Marker>{escape(start)}</Marker><NextMarker>{escape(page[-1])}</NextMarker>"
         return _xml(f'<ListBucketResult xmlns="{_NS}"><Name>{escape(bucket)}</Name><Prefix>{escape(prefix)}</Prefix>'
                     f"<KeyCount>{len(page)}</KeyCount><MaxKeys>{max_keys}</MaxKeys>"
                     f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>{next_token}{contents}</ListBucketResult>")

@@ -37,6 +37,9 @@ def test_minio_default_upload_download_list_delete(s3_client: Client, oscar_s3_s
     assert progress[-1] == (len(data), len(data))
     listing = storage.list_files_from_path("minio.default", f"{bucket}/in/deep")
     assert [o["Key"] for o in listing["Contents"]] == ["in/deep/blob.bin"] and listing["Prefix"] == "in/deep"
+    # boto's list_objects answer, as upstream returned it
+    assert listing["ResponseMetadata"]["HTTPStatusCode"] == 200 and "MaxKeys" in listing
+    assert "Owner" in listing["Contents"][0]
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     assert storage.download_file("minio.default", str(out_dir), f"{bucket}/in/deep/blob.bin") is None
@@ -84,6 +87,14 @@ def test_failed_download_leaves_nothing_behind(s3_client: Client, oscar_s3_serve
     assert sorted(os.listdir(tmp_path)) == ["missing.txt"]
     with pytest.raises(StorageError):
         storage.upload_file("minio.default", str(keep), "no-such-bucket-here/x")
+    # boto's own class too, as upstream let boto's errors through: except ClientError still works
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as caught:
+        storage.list_files_from_path("minio.default", "no-such-bucket-here/x")
+    assert isinstance(caught.value, StorageError) and caught.value.response["Error"]["Code"] == "NoSuchBucket"
+    assert "minio.default" in str(caught.value) and caught.value.operation_name
+    with pytest.raises(ClientError):
+        storage.download_file("minio.default", str(tmp_path), f"{bucket}/missing.txt")
 
 
 def test_s3_provider_from_a_service_definition(s3_client: Client, oscar_s3_server, monkeypatch, tmp_path) -> None:

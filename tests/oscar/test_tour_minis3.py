@@ -56,3 +56,17 @@ def test_minis3_rejects_unknown_access_keys(tmp_path) -> None:
         storage._clients = {}
         with pytest.raises(StorageError, match="InvalidAccessKeyId"):
             storage.list_files_from_path("minio.bad", "bucket-" + uuid.uuid4().hex[:6])
+
+
+def test_minis3_pages_both_listing_versions() -> None:
+    import boto3
+    with MiniS3() as s3:
+        client = boto3.client("s3", endpoint_url=s3.url, aws_access_key_id=s3.access_key,
+                              aws_secret_access_key=s3.secret_key, region_name="us-east-1")
+        client.create_bucket(Bucket="paged")
+        for index in range(1003):
+            client.put_object(Bucket="paged", Key=f"k{index:05d}", Body=b"")
+        for operation in ("list_objects", "list_objects_v2"):  # marker / continuation token
+            pages = list(client.get_paginator(operation).paginate(Bucket="paged"))
+            keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+            assert len(pages) == 2 and keys == [f"k{index:05d}" for index in range(1003)], operation
