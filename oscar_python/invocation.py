@@ -12,9 +12,10 @@ Output (``decode_output``): ``"auto"`` decodes a body that is strict base64 (RFC
 alphabet, correct padding), as upstream decodes base64 answers, except a short one that
 decodes to binary: ``Done`` and ``abcd1234`` are valid base64 too, and a plain-text answer must
 not become garbage. So it is decoded when the decoded bytes are text (UTF-8, terminal colours
-and a byte-order mark allowed), when the body is long (``MIN_BINARY_BASE64`` characters, or
-``MIN_BINARY_FILE_BASE64`` for a destination that is not a text file), or when the decoded
-bytes start with a known file signature (PNG, JPEG, PDF, ZIP, gzip, ...). ``"raw"`` and
+and a byte-order mark allowed) or start with a known file signature (PNG, JPEG, PDF, ZIP,
+gzip, ...), or when the body is long (``MIN_BINARY_BASE64`` characters, or
+``MIN_BINARY_FILE_BASE64`` for a destination that is not a text file) and not hexadecimal (a
+SHA-256 digest printed by a service is valid base64 too). ``"raw"`` and
 ``"base64"`` force either reading.
 The file is written atomically.
 """
@@ -39,6 +40,7 @@ TEXT_EXTENSIONS = frozenset({".txt", ".json", ".csv", ".tsv", ".md", ".yaml", ".
                              ".log", ".out", ".ini", ".cfg", ".toml", ".sh", ".py", ""})
 _RAW_BLOCK = 3 * 256 * 1024  # raw bytes encoded at a time (a multiple of 3: no padding mid-stream)
 _B64_ALPHABET = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
+_HEX = re.compile(rb"^[0-9A-Fa-f]+$")
 #: Shorter base64-looking answers decode to binary only when they carry a file signature (for
 #: a binary destination such as ``.png`` the bar is lower: words are shorter than 16 characters).
 MIN_BINARY_BASE64 = 64
@@ -231,8 +233,12 @@ def decode_output(body: bytes, mode: str = "auto", destination: Optional[str] = 
         return body
     decoded = base64.b64decode(compact, validate=True)
     extension = os.path.splitext(destination or "")[1].lower()
+    if _printable_text(decoded) or decoded.startswith(_SIGNATURES):
+        return decoded
+    if _HEX.match(compact):
+        return body  # a digest or an id printed in hex is valid base64 too: it is the answer itself
     long_enough = MIN_BINARY_BASE64 if destination is None or extension in TEXT_EXTENSIONS else MIN_BINARY_FILE_BASE64
-    if _printable_text(decoded) or len(compact) >= long_enough or decoded.startswith(_SIGNATURES):
+    if len(compact) >= long_enough:
         return decoded
     return body  # a short word that happens to be base64 ("Done", "abcd1234")
 

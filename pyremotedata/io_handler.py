@@ -109,6 +109,10 @@ class IOHandler(ImplicitMount):
                                      f"for {len(remotes)} remote paths")
                 targets = [os.path.join(self._local(d), posixpath.basename(r.rstrip("/")))
                            for d, r in zip(local_destination, remotes)]
+                for directory in {os.path.dirname(t) for t in targets}:
+                    _local_dir_for(directory)
+            elif local_destination is not None:
+                _local_dir_for(self._local(local_destination))
             if not blocking:
                 self._run(f"{self.get(remotes, targets, execute=False, P=parallel)} &")
                 return None
@@ -124,7 +128,7 @@ class IOHandler(ImplicitMount):
                                default_args={"P": max(1, min(n, MAX_PARALLEL_FILES))})
         # the destination is a directory, as upstream's (the file keeps its name)
         local = os.path.join(self._local(local_destination), base) if local_destination else self._local(base)
-        os.makedirs(os.path.dirname(local), exist_ok=True)
+        _local_dir_for(os.path.dirname(local))
         size = entry.size or 0
         if blocking and self._use_sftp_client(engine, size, remote_path, local):
             try:
@@ -330,11 +334,10 @@ class IOHandler(ImplicitMount):
         direction = str(direction).lower()
         if direction not in ("down", "up", "both"):
             raise ValueError(f"direction must be 'down', 'up' or 'both', not {direction!r}")
+        name = posixpath.basename(self.pwd().rstrip("/"))
+        if not name and not allow_root:  # whatever the destination: "up" or replace_local would touch it all
+            raise RootSyncError("refusing to sync the remote root directory; pass allow_root=True")
         if local_destination is None:
-            name = posixpath.basename(self.pwd().rstrip("/"))
-            if not name and not allow_root:
-                raise RootSyncError("refusing to sync the remote root directory into the local directory; "
-                                    "pass local_destination or allow_root=True")
             local_destination = name or "."
         local_root = self._local(local_destination)
         if os.path.dirname(local_root) == local_root and not allow_root:
@@ -387,6 +390,15 @@ class IOHandler(ImplicitMount):
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _local_dir_for(directory: str) -> None:
+    """Create the destination directory; a file in its place is a clear error (upstream's
+    destinations are directories: ``download("a.bin", "out.bin")`` writes ``out.bin/a.bin``)."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise NotADirectoryError(f"the download destination {directory} is a file; destinations are "
+                                 f"directories (the file keeps its name inside)")
+    os.makedirs(directory, exist_ok=True)
 
 
 class SyncResult(List[str]):

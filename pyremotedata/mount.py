@@ -755,7 +755,8 @@ class ImplicitMount:
             if not os.path.isfile(local):
                 raise FileNotFoundError(f"local file {local} does not exist")
         self._set("xfer:use-temp-file", "no")
-        parents = sorted({posixpath.dirname(remote) for _, remote in pairs} - {"", ".", "/"})
+        parents = sorted({posixpath.normpath(posixpath.dirname(remote)) for _, remote in pairs
+                          if posixpath.dirname(remote)} - {"", ".", "/", ".."})
         for parent in parents:
             if needs_glob(parent):
                 raise UnsupportedPathError(f"lftp cannot create a directory whose name contains a newline: {parent!r}")
@@ -886,7 +887,7 @@ class ImplicitMount:
     def _absolute_remote(self, remote_path: str, root: Optional[str] = None) -> str:
         """``remote_path`` under the remote working directory (``root``: it, already asked)."""
         if remote_path.startswith("/"):
-            return remote_path
+            return posixpath.normpath(remote_path)
         return posixpath.normpath(posixpath.join(self.pwd() if root is None else root, remote_path))
 
     def put(self, local_path: PathOrPaths, remote_path: Optional[Union[str, Sequence[str]]] = None,

@@ -186,7 +186,9 @@ class _Segments(io.RawIOBase):
                 take = min(size, seg_len - self._offset)
                 piece = seg if take == seg_len else seg[self._offset:self._offset + take]
             else:
-                fileobj, _start, seg_len = seg
+                fileobj, start, seg_len = seg
+                if not self._offset:
+                    fileobj.seek(start)  # the same file object may stand in the body twice
                 piece = fileobj.read(min(size, seg_len - self._offset))
                 if not piece and seg_len - self._offset > 0:
                     raise TransferError(f"upload source shrank while it was being sent "
@@ -226,6 +228,8 @@ class _Segments(io.RawIOBase):
                     if piece:
                         sock.sendall(piece)
                     continue
+                if not self._offset:
+                    fileobj.seek(_start)  # the same file object may stand in the body twice
                 got = fileobj.readinto(view[:min(len(buffer), seg_len - self._offset)])
                 if not got:
                     raise TransferError(f"upload source shrank while it was being sent "

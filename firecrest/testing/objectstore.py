@@ -48,6 +48,8 @@ class ObjectStore:
         self.on_upload: Dict[Tuple[str, str], Callable[[Blob], None]] = {}
         self.lock = threading.Lock()
         self.requests_with_authorization = 0
+        #: headers of every request received (tests check what reached the store)
+        self.request_headers: list = []
 
     # ------------------------------------------------------------------ signing
     def _sign(self, text: str) -> str:
@@ -70,8 +72,9 @@ class ObjectStore:
         """``(url, query)`` that lets anyone PUT ``key`` as the request body until it expires."""
         expires = str(int(self.clock()) + ttl)
         path = f"/{quote(bucket)}/{quote(key)}"
+        # signed as S3 signature v2 signs: verb, Content-MD5, Content-Type (none), expiry, resource
         return f"{self.url}{path}", {"AWSAccessKeyId": ACCESS_KEY, "Expires": expires,
-                                     "Signature": self._sign(f"PUT\n{path}\n{expires}")}
+                                     "Signature": self._sign(f"PUT\n\n\n{expires}\n{path}")}
 
     def presigned_get(self, bucket: str, key: str, ttl: int) -> str:
         date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.clock()))
@@ -98,6 +101,8 @@ class ObjectStore:
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
+        with self.lock:
+            self.request_headers.append({k.lower(): v for k, v in request.headers.items()})
         if request.headers.get("Authorization"):
             with self.lock:
                 self.requests_with_authorization += 1
@@ -149,7 +154,8 @@ class ObjectStore:
         bucket, key = parts
         path = f"/{quote(bucket)}/{quote(key)}"
         expires = request.args.get("Expires", "")
-        if not hmac.compare_digest(self._sign(f"PUT\n{path}\n{expires}"), request.args.get("Signature", "")):
+        signed = f"PUT\n{request.headers.get('Content-MD5', '')}\n{request.headers.get('Content-Type', '')}\n{expires}\n{path}"
+        if not hmac.compare_digest(self._sign(signed), request.args.get("Signature", "")):
             return _xml_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match")
         if not expires.isdigit() or self.clock() > int(expires):
             return _xml_error(403, "AccessDenied", "Request has expired")

@@ -18,6 +18,7 @@ from typing import Any, List, Optional, Type
 
 from archfx_cloud.api.client import RestClient
 from archfx_cloud.api.retry import RetryPolicy
+from archfx_cloud.api.urls import same_origin
 
 from ..auth import as_request_auth
 from ..tracing import HEADER as CORRELATION_HEADER, current_correlation_id
@@ -102,7 +103,7 @@ class FirecrestWire(RestClient):
     def send(self, method: str, url: str, *, expect: Optional[Expect] = None, **kwargs: Any) -> Any:
         """The core's ``send``, checked against ``expect``; the response joins its history."""
         cid = current_correlation_id.get()
-        if cid is not None:
+        if cid is not None and same_origin(url, self.base_url):  # never to the object store
             kwargs["headers"] = {**(kwargs.get("headers") or {}), CORRELATION_HEADER: cid}
         token = _CURRENT.set(expect)
         try:

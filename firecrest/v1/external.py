@@ -171,7 +171,10 @@ class ExternalUpload(ExternalStorage):
         yield UploadFile(source, url=parameters["url"], fields=parameters.get("data") or {}, expect=None,
                          error_class=StorageUploadException, progress=progress, decode=False,
                          filename=os.path.basename(str(source)), method=method, multipart=method == "POST",
-                         params=parameters.get("params") or {}, headers=parameters.get("headers") or {})
+                         params=parameters.get("params") or {},
+                         # a presigned PUT is signed with the Content-Type it must carry: none
+                         headers={**({"Content-Type": None} if method == "PUT" else {}),
+                                  **(parameters.get("headers") or {})})
         if wait:
             yield from self._wait_until(ctx, "114")
         return None

@@ -49,8 +49,17 @@ def _as_client_error(cls: type) -> type:
         Exception.__init__(self, message)
         self.response, self.operation_name = error_response, operation_name
 
+    def __reduce__(self: Any) -> Any:  # pickled as its parts (multiprocessing, copy): rebuilt on load
+        return _client_error, (cls, str(self), self.response, self.operation_name)
+
     return type(cls.__name__, (cls, ClientError), {"__init__": __init__, "__module__": cls.__module__,
-                                                   "__qualname__": cls.__qualname__, "__str__": Exception.__str__})
+                                                   "__qualname__": cls.__qualname__, "__str__": Exception.__str__,
+                                                   "__reduce__": __reduce__})
+
+
+def _client_error(cls: type, message: str, response: Dict[str, Any], operation_name: str) -> BaseException:
+    """Rebuild a pickled storage error that is also a ``ClientError``."""
+    return _as_client_error(cls)(message, response, operation_name)
 
 
 class S3(StorageProvider):

@@ -169,3 +169,13 @@ def test_tls_uploads_are_sent_directly_too(tmp_path, direct_sends) -> None:
             expected = _expected(body)
             assert _post(client, server.url + "/up", body) == expected
     assert direct_sends == [len(body)]
+
+
+def test_the_same_file_twice_in_one_body(tmp_path, direct_sends) -> None:
+    path = tmp_path / "twice.bin"
+    path.write_bytes(bytes(range(256)) * 5000)
+    with open(path, "rb") as handle, LocalServer(_digest_sink) as server, RestClient(server.url) as client:
+        body = MultipartStream({}, [("a", open_source(("a.bin", handle))), ("b", open_source(("b.bin", handle)))])
+        expected = _expected(body)
+        assert _post(client, server.url + "/up", body) == expected
+    assert direct_sends == [len(body)]

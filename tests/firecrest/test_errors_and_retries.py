@@ -101,6 +101,17 @@ def test_correlation_ids_are_sent_inside_the_block_only(client, emu) -> None:
     assert _header(emu.app.exchanges[-1], "X-Correlation-ID") == "async-7"
 
 
+def test_correlation_ids_stay_with_firecrest_not_the_object_store(client, emu, tmp_path) -> None:
+    local = tmp_path / "up.bin"
+    local.write_bytes(b"x" * 1000)
+    with fc.correlation_id("staged-1"):
+        up = client.external_upload("cluster", str(local), "/home/test_user")
+        up.poll_seconds = 0.01
+        up.finish_upload(progress=False, wait=True)
+    assert emu.app.store.request_headers and all("x-correlation-id" not in h for h in emu.app.store.request_headers)
+    assert any(_header(e, "X-Correlation-ID") == "staged-1" for e in emu.app.exchanges)
+
+
 def test_token_classes_give_auth_headers(emu) -> None:
     auth = fc.ClientCredentialsAuth(emu.client_id, emu.client_secret, emu.token_url)
     header = auth.auth_headers()["Authorization"]

@@ -189,11 +189,15 @@ def test_auto_decoding_rules() -> None:
     assert decode_output(binary, "auto", "out.bin") == payload
     assert decode_output(binary, "auto", "out.json") == payload  # long base64: decoded, as upstream does
     assert decode_output(binary, "auto", "out") == payload and decode_output(binary, "auto", "o.yaml") == payload
-    short = base64.b64encode(b"\x00\x01\x02" * 10)  # 40 characters: decoded for a binary file only
-    assert decode_output(short, "auto", "o.png") == b"\x00\x01\x02" * 10
+    short = base64.b64encode(b"\xff\xfe\xfd" * 10)  # 40 characters: decoded for a binary file only
+    assert decode_output(short, "auto", "o.png") == b"\xff\xfe\xfd" * 10
     assert decode_output(short, "auto", "o.txt") == short
     coloured = "\x1b[32mok\x1b[0m ✓\n".encode()
     assert decode_output(base64.b64encode(coloured), "auto", "run.log") == coloured
+    digest = b"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"  # sha256 hex, 64 chars
+    for destination in (None, "out.txt", "digest", "out.bin"):
+        assert decode_output(digest, "auto", destination) == digest
+        assert decode_output(b"deadbeefcafebabe", "auto", destination) == b"deadbeefcafebabe"
     bom_csv = "\ufeffa,b\n1,2\n".encode()
     assert decode_output(base64.b64encode(bom_csv), "auto", "t.csv") == bom_csv
     # short words are valid base64 too: kept as they are unless they decode to a known file type

@@ -93,6 +93,11 @@ def test_failed_download_leaves_nothing_behind(s3_client: Client, oscar_s3_serve
         storage.list_files_from_path("minio.default", "no-such-bucket-here/x")
     assert isinstance(caught.value, StorageError) and caught.value.response["Error"]["Code"] == "NoSuchBucket"
     assert "minio.default" in str(caught.value) and caught.value.operation_name
+    import copy
+    import pickle
+    for again in (pickle.loads(pickle.dumps(caught.value)), copy.copy(caught.value)):  # crosses processes
+        assert type(again) is type(caught.value) and str(again) == str(caught.value)
+        assert again.response == caught.value.response and isinstance(again, (StorageError, ClientError))
     with pytest.raises(ClientError):
         storage.download_file("minio.default", str(tmp_path), f"{bucket}/missing.txt")
 

@@ -54,8 +54,12 @@ def test_download_picks_get_pget_or_the_sftp_client_by_size(pyremotedata_io, pyr
     monkeypatch.setattr(io_module, "SEGMENT_THRESHOLD", 100_000)
     io.large_file_threshold = 500_000
     assert io.download("small.bin") == os.path.join(io.lpwd(), "small.bin")
-    # the destination is a directory, created when missing, as upstream's
+    # the destination is a directory, created when missing, as upstream's; a file there is a clear error
     assert io.download("medium.bin", str(tmp_path / "m")) == str(tmp_path / "m" / "medium.bin")
+    with pytest.raises(NotADirectoryError, match="destinations are directories"):
+        io.download("small.bin", str(tmp_path / "m" / "medium.bin"))
+    with pytest.raises(NotADirectoryError):
+        io.download(["small.bin"], [str(tmp_path / "m" / "medium.bin")])
     assert io.download("large.bin", str(tmp_path)) == str(tmp_path / "large.bin")
     assert open(os.path.join(io.lpwd(), "small.bin"), "rb").read() == small
     assert (tmp_path / "m" / "medium.bin").read_bytes() == medium
@@ -96,13 +100,14 @@ def test_upload_file_large_file_list_and_folder(pyremotedata_io, pyremotedata_wo
     assert io.upload([str(folder / "one.txt"), str(folder / "sub" / "two.txt")], ["per/a", "per/b"]) == \
         [f"{root}/per/a/one.txt", f"{root}/per/b/two.txt"]
     assert io.put(str(folder / "one.txt"), "renamed.txt") == f"{root}/renamed.txt"  # put: a file path
+    assert io.put(str(folder / "one.txt"), "many/../dotdot.txt") == f"{root}/dotdot.txt"  # normalised
     new = io.upload(str(folder), "tree")
     assert sorted(new) == ["tree/one.txt", "tree/sub/deeper/three.txt", "tree/sub/two.txt"]
     assert io.upload(str(folder), "tree") == []  # nothing changed
     server = pyremotedata_workspace.path()
     assert files_under(server) == sorted(["blobs/big.bin", "many/one.txt", "many/two.txt", "nested/dir/one.txt",
-                                          "one.txt", "per/a/one.txt", "per/b/two.txt", "renamed.txt",
-                                          "tree/one.txt", "tree/sub/deeper/three.txt", "tree/sub/two.txt"])
+                                          "dotdot.txt", "one.txt", "per/a/one.txt", "per/b/two.txt",
+                                          "renamed.txt", "tree/one.txt", "tree/sub/deeper/three.txt", "tree/sub/two.txt"])
     assert (server / "blobs/big.bin").read_bytes() == (tmp_path / "big.bin").read_bytes()
     assert (server / "tree/sub/deeper/three.txt").read_text() == "sub/deeper/three.txt"
 
@@ -206,11 +211,14 @@ def test_sync_refuses_the_remote_root_unless_allowed(pyremotedata_io, pyremoteda
     io.cd("sub")
     assert io.sync() == ["s.txt"]  # default destination: <lpwd>/<remote directory name>
     assert open(os.path.join(io.lpwd(), "sub", "s.txt")).read() == "s"
+    with pytest.raises(ValueError, match="allow_root"):
+        io.sync(os.sep)  # the local root
     io.cd("/")
     with pytest.raises(RuntimeError, match="allow_root"):  # upstream's RuntimeError (also a ValueError)
         io.sync()
-    with pytest.raises(ValueError, match="allow_root"):
-        io.sync(os.sep)
+    with pytest.raises(RuntimeError, match="allow_root"):  # a destination given does not lift the guard
+        io.sync(str(tmp_path / "whole-server"))
+    assert not (tmp_path / "whole-server").exists()
 
 
 def test_sync_progress_bar(pyremotedata_io, pyremotedata_workspace, tmp_path, capsys) -> None:
