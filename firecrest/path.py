@@ -367,25 +367,27 @@ class FcPath(os.PathLike):
         with self.convert_header_exceptions():
             self._client.symlink(self._machine, str(pointed), self.path)
 
-    def mkdir(self, mode: None = None, parents: bool = False, exist_ok: bool = False) -> None:
-        """Create the directory. ``mode`` is not supported by the API. v1's ``mkdir -p`` is
-        both "parents" and "exist ok"; without ``exist_ok`` an existing path is refused first."""
-        if mode is not None:
-            raise NotImplementedError("FirecREST's mkdir takes no mode")
+    def mkdir(self, mode: Optional[int] = None, parents: bool = False, exist_ok: bool = False) -> None:
+        """Create the directory. v1's ``mkdir -p`` is both "parents" and "exist ok"; without
+        ``exist_ok`` an existing path is refused first. ``mode`` (the API's mkdir takes none) is
+        applied with ``chmod`` to the new directory, as ``pathlib`` gives it to the leaf only."""
         if parents and not exist_ok and self.exists():
             raise FileExistsError(f"exists: {self!r}")
         with self.convert_header_exceptions():
             self._client.mkdir(self._machine, self.path, p=True if (parents or exist_ok) else None)
-
-    def touch(self, mode: None = None, exist_ok: bool = True) -> None:
-        """Create an empty file (an existing one is left as it is with ``exist_ok``)."""
         if mode is not None:
-            raise NotImplementedError("FirecREST's upload takes no mode")
+            self.chmod(mode)
+
+    def touch(self, mode: Optional[int] = None, exist_ok: bool = True) -> None:
+        """Create an empty file (an existing one is left as it is with ``exist_ok``); ``mode``,
+        applied with ``chmod``, is for a file this call creates, as in ``pathlib``."""
         if self.exists():
             if exist_ok:
                 return
             raise FileExistsError(f"exists: {self!r}")
         self.write_bytes(b"")
+        if mode is not None:
+            self.chmod(mode)
 
     def read_bytes(self) -> bytes:
         """The file's bytes (``simple_download``: within the server's direct-transfer size limit)."""

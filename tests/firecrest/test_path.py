@@ -56,6 +56,10 @@ def test_files_directories_and_symlinks(client) -> None:
     assert stat.S_ISDIR(link.stat().st_mode)
     (root / "empty").touch()
     assert (root / "empty").read_bytes() == b""
+    (root / "private").touch(mode=0o600)
+    (root / "locked").mkdir(mode=0o700)
+    assert stat.S_IMODE((root / "private").stat().st_mode) == 0o600
+    assert stat.S_IMODE((root / "locked").stat().st_mode) == 0o700 and (root / "locked").is_dir()
     with pytest.raises(FileExistsError):
         (root / "empty").touch(exist_ok=False)
     (root / "blob.bin").chmod(0o600)
