@@ -103,12 +103,9 @@ class IOHandler(ImplicitMount):
             remotes = list(remote_path)
             parallel = max(1, min(len(remotes), n, MAX_PARALLEL_FILES))
             targets: Any = local_destination
-            if isinstance(local_destination, (list, tuple)):  # one destination directory per file
-                if len(local_destination) != len(remotes):
-                    raise ValueError(f"local_destination has {len(local_destination)} directories "
-                                     f"for {len(remotes)} remote paths")
-                targets = [os.path.join(self._local(d), posixpath.basename(r.rstrip("/")))
-                           for d, r in zip(local_destination, remotes)]
+            if isinstance(local_destination, (list, tuple)):
+                targets = _into_each(local_destination, remotes, "local_destination",
+                                     lambda d, r: os.path.join(self._local(d), posixpath.basename(r.rstrip("/"))))
                 for directory in {os.path.dirname(t) for t in targets}:
                     _local_dir_for(directory)
             elif local_destination is not None:
@@ -176,11 +173,9 @@ class IOHandler(ImplicitMount):
             locals_ = list(local_path)
             parallel = max(1, min(len(locals_), n, MAX_PARALLEL_FILES))
             targets: Any = remote_destination
-            if isinstance(remote_destination, (list, tuple)):  # one destination directory per file
-                if len(remote_destination) != len(locals_):
-                    raise ValueError(f"remote_destination has {len(remote_destination)} directories "
-                                     f"for {len(locals_)} local paths")
-                targets = [posixpath.join(d, os.path.basename(p)) for d, p in zip(remote_destination, locals_)]
+            if isinstance(remote_destination, (list, tuple)):
+                targets = _into_each(remote_destination, locals_, "remote_destination",
+                                     lambda d, p: posixpath.join(d, os.path.basename(p)))
             if not blocking:
                 self._set("xfer:use-temp-file", "no")
                 self._run(f"{self.put(locals_, targets, execute=False, P=parallel)} &")
@@ -390,6 +385,14 @@ class IOHandler(ImplicitMount):
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _into_each(directories: Sequence[str], paths: Sequence[str], argument: str,
+               join: Any) -> List[str]:
+    """``join(directory, path)`` for one destination directory per path (upstream's list form)."""
+    if len(directories) != len(paths):
+        raise ValueError(f"{argument} has {len(directories)} directories for {len(paths)} paths")
+    return [join(directory, path) for directory, path in zip(directories, paths)]
 
 
 def _local_dir_for(directory: str) -> None:

@@ -262,8 +262,8 @@ class RemotePathIterator:
         def undelivered() -> List[Tuple[str, str]]:
             # Files of batches already handed out may be consumed and deleted by now (a window
             # can be larger than n_local_files): they are neither missing nor to be fetched again.
-            return [(remote, self.local_path(remote)) for batch in window[delivered[0]:] for remote in batch
-                    if not os.path.exists(self.local_path(remote))]
+            pending = ((remote, self.local_path(remote)) for batch in window[delivered[0]:] for remote in batch)
+            return [(remote, local) for remote, local in pending if not os.path.exists(local)]
 
         started = time.monotonic()
         attempt = 0

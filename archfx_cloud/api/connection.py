@@ -160,10 +160,9 @@ class RestResource(Resource):
         return cls(self._client, self._segments + segments, **self._store)
 
     def _check_for_errors(self, resp: "requests.Response", url: str) -> None:
-        """Raise the error for a 4xx/5xx response (upstream's hook; messages keep its wording).
-        ``.content`` is the body's bytes, as upstream's (``json.loads(exc.content)`` works)."""
+        """Raise the error for a 4xx/5xx response (upstream's hook; messages keep its wording)."""
         method = resp.request.method if resp.request is not None else "GET"
-        error = error_for_status(resp, resp.content, str(method), url)
+        error = error_for_status(resp, self._client.error_content(resp), str(method), url)
         if error is not None:
             raise error
 

@@ -186,9 +186,7 @@ class _Segments(io.RawIOBase):
                 take = min(size, seg_len - self._offset)
                 piece = seg if take == seg_len else seg[self._offset:self._offset + take]
             else:
-                fileobj, start, seg_len = seg
-                if not self._offset:
-                    fileobj.seek(start)  # the same file object may stand in the body twice
+                fileobj, seg_len = self._file_segment(seg)
                 piece = fileobj.read(min(size, seg_len - self._offset))
                 if not piece and seg_len - self._offset > 0:
                     raise TransferError(f"upload source shrank while it was being sent "
@@ -222,14 +220,12 @@ class _Segments(io.RawIOBase):
                     sock.sendall(piece)
                     self._advance(len(piece))
                     continue
-                fileobj, _start, seg_len = seg
-                if type(fileobj) not in _PLAIN_FILES:
+                if type(seg[0]) not in _PLAIN_FILES:
                     piece = self.read(UPLOAD_BLOCK)  # also advances
                     if piece:
                         sock.sendall(piece)
                     continue
-                if not self._offset:
-                    fileobj.seek(_start)  # the same file object may stand in the body twice
+                fileobj, seg_len = self._file_segment(seg)
                 got = fileobj.readinto(view[:min(len(buffer), seg_len - self._offset)])
                 if not got:
                     raise TransferError(f"upload source shrank while it was being sent "
@@ -240,6 +236,14 @@ class _Segments(io.RawIOBase):
             view.release()
             if len(_send_buffers) < _KEPT_SEND_BUFFERS:
                 _send_buffers.append(buffer)
+
+    def _file_segment(self, seg: Tuple[BinaryIO, int, int]) -> Tuple[BinaryIO, int]:
+        """``(file, length)`` of a file region, positioned at its start when entering it (the
+        same file object may stand in the body twice)."""
+        fileobj, start, seg_len = seg
+        if not self._offset:
+            fileobj.seek(start)
+        return fileobj, seg_len
 
     def _advance(self, size: int) -> None:
         """Count ``size`` bytes of the current segment as sent."""

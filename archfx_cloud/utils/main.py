@@ -77,7 +77,7 @@ class BaseMain:
     def __init__(self, config_path: str = ".ini", argv: Optional[Sequence[str]] = None) -> None:
         self.config = configparser.ConfigParser()
         self.config.read(config_path)
-        CONFIG.read(config_path)
+        CONFIG.read_dict(self.config)
         self.parser = argparse.ArgumentParser(description=type(self).__doc__ or __doc__)
         self.parser.add_argument("-u", "--user", dest="email", type=str, help="Email used for login")
         # no ``choices``: a subclass may handle more servers in its own get_domain (upstream allowed it)
